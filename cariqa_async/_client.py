@@ -1,0 +1,410 @@
+"""``CariqaClient``: configuration, the session it owns or borrows, and the request loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import platform
+import time
+from collections.abc import Callable, Hashable, Mapping
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import Any, Final, TypeVar
+
+import aiohttp
+import attrs
+import orjson
+
+from . import _protocol
+from ._converter import Structurer
+from ._pagination import OnInconsistent, PageWalk, RawPage, WalkOptions
+from ._retry import RetryPolicy, retrying
+from ._transport import DEFAULT_MAX_RESPONSE_SIZE, Timeout, Transport
+from ._version import __version__
+from .errors import (
+    APIError,
+    CariqaTimeoutError,
+    ClientClosedError,
+    ConfigurationError,
+    SchemaError,
+    TransportError,
+    _RequestError,
+)
+from .models import Page
+from .resources import ChargingSessions, Users
+
+T = TypeVar("T")
+
+logger: Final = logging.getLogger("cariqa_async")
+
+_DEFAULT_TIMEOUT: Final = Timeout()
+_USER_AGENT: Final = (
+    f"cariqa-async/{__version__} aiohttp/{aiohttp.__version__} python/{platform.python_version()}"
+)
+
+
+@attrs.define(slots=True)
+class ClientStats:
+    """Counters of what the client did, for logs, progress bars and tests.
+
+    Attributes:
+        requests: HTTP attempts sent (retries included).
+        retries: attempts that failed and were tried again.
+        retries_by_reason: the same, by cause: ``"429"``, ``"503"``, ``"timeout"``,
+            ``"connection"``, ``"decode"``...
+        in_flight: requests on the wire right now.
+        max_in_flight: the most requests ever on the wire at once.
+    """
+
+    requests: int = 0
+    retries: int = 0
+    retries_by_reason: dict[str, int] = attrs.Factory(dict)
+    in_flight: int = 0
+    max_in_flight: int = 0
+
+
+class _Token:
+    """Holds the API token; its repr never shows it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<token redacted>"
+
+
+class CariqaClient:
+    """Async client of the Cariqa Connect API.
+
+    Use it as an async context manager (or call :meth:`open` and :meth:`aclose`)::
+
+        async with CariqaClient(token="...") as client:
+            page = await client.charging_sessions.list(user_id, page=2, page_size=50)
+            async for session in client.charging_sessions.iter(user_id):
+                print(session.id, session.consumed_energy)
+            one = await client.charging_sessions.get(user_id, session_id)
+
+    Args:
+        token: the API's Bearer token; defaults to ``$CARIQA_TOKEN``.
+        base_url: defaults to ``$CARIQA_BASE_URL``, then ``https://connect.cariqa.com``.
+            Must be https, except for loopback hosts (the sandbox) or with
+            ``allow_insecure=True``.
+        session: an ``aiohttp.ClientSession`` to borrow. It is never closed by the
+            client. Without one, the client creates its own on open and closes it.
+        concurrency: the most requests in flight at once, across every call made
+            through this client (a hundred concurrent ``iter()`` share it).
+        timeout: a :class:`Timeout`, or a number of seconds used as the read timeout.
+        max_retries: retries of a failed idempotent request (shortcut for ``retry``).
+        retry: the full :class:`RetryPolicy`; its ``max_retries`` wins over the
+            shortcut when both are given.
+        max_response_size: bodies larger than this many bytes are refused.
+        strict: reject unknown fields in responses (for tests that catch API drift).
+        max_passes, on_inconsistent: defaults for list walks; see ``iter()``.
+
+    Raises:
+        ConfigurationError: no token, a malformed token, or an unacceptable base URL
+            or option.
+    """
+
+    charging_sessions: ChargingSessions
+    users: Users
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        base_url: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        concurrency: int = 8,
+        timeout: Timeout | float = _DEFAULT_TIMEOUT,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        allow_insecure: bool = False,
+        strict: bool = False,
+        max_passes: int = 3,
+        on_inconsistent: OnInconsistent = "raise",
+        user_agent: str | None = None,
+    ) -> None:
+        token = token if token is not None else os.environ.get("CARIQA_TOKEN")
+        if not token:
+            raise ConfigurationError(
+                "no API token: pass token=... or set the CARIQA_TOKEN environment variable"
+            )
+        if not token.isprintable() or token != token.strip() or " " in token:
+            # Never echo the value: it is a secret, and possibly a pasted one.
+            raise ConfigurationError("the API token contains whitespace or control characters")
+        if concurrency < 1:
+            raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
+        if max_response_size < 1:
+            raise ConfigurationError("max_response_size must be positive")
+        url = base_url or os.environ.get("CARIQA_BASE_URL") or _protocol.DEFAULT_BASE_URL
+        self._base_url = _protocol.parse_base_url(url, allow_insecure=allow_insecure)
+        self._token = _Token(token)
+        self._borrowed = session
+        self._concurrency = concurrency
+        self._timeout = timeout if isinstance(timeout, Timeout) else Timeout(read=timeout)
+        policy = retry or RetryPolicy()
+        if max_retries is not None and retry is None:
+            policy = attrs.evolve(policy, max_retries=max_retries)
+        self._retry = policy
+        self._max_response_size = max_response_size
+        self._user_agent = user_agent or _USER_AGENT
+        try:
+            self._walk_defaults = WalkOptions(
+                window=concurrency, max_passes=max_passes, on_inconsistent=on_inconsistent
+            )
+        except (ValueError, TypeError) as exc:
+            raise ConfigurationError(str(exc)) from None
+        self._structurer = Structurer(strict=strict)
+        self._limit = asyncio.Semaphore(concurrency)
+        self._session: aiohttp.ClientSession | None = None
+        self._transport: Transport | None = None
+        self._closed = False
+        self.stats = ClientStats()
+        self.charging_sessions = ChargingSessions(self)
+        self.users = Users(self)
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open" if self._transport else "not open"
+        return (
+            f"<CariqaClient base_url={str(self._base_url)!r} concurrency={self._concurrency} "
+            f"{state}>"
+        )
+
+    # --- lifecycle --------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The API's origin, e.g. ``https://connect.cariqa.com``."""
+        return str(self._base_url)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` was called."""
+        return self._closed
+
+    async def open(self) -> CariqaClient:
+        """Create the HTTP session (or adopt the borrowed one). ``async with`` calls this.
+
+        Raises:
+            ClientClosedError: the client was already closed; create a new one.
+        """
+        if self._closed:
+            raise ClientClosedError("this CariqaClient is closed; create a new one")
+        if self._transport is None:
+            session = self._borrowed
+            if session is None:
+                session = aiohttp.ClientSession(
+                    connector=aiohttp.TCPConnector(limit=self._concurrency),
+                )
+                self._session = session
+            self._transport = Transport(
+                session,
+                origin=self._base_url,
+                headers={
+                    "Authorization": f"Bearer {self._token.reveal()}",
+                    "Accept": "application/json",
+                    "User-Agent": self._user_agent,
+                },
+                timeout=self._timeout,
+                max_response_size=self._max_response_size,
+            )
+        return self
+
+    async def aclose(self) -> None:
+        """Close the session the client created (a borrowed one stays open). Idempotent."""
+        self._closed = True
+        self._transport = None
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    async def __aenter__(self) -> CariqaClient:
+        return await self.open()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def _require_open(self) -> Transport:
+        if self._transport is None:
+            if self._closed:
+                raise ClientClosedError("this CariqaClient is closed; create a new one")
+            raise ClientClosedError(
+                "this CariqaClient is not open: use `async with CariqaClient(...) as client:` "
+                "or `await client.open()`"
+            )
+        return self._transport
+
+    # --- requests ---------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, object] | None = None,
+        *,
+        json: object = None,
+        idempotent: bool = True,
+    ) -> Any:
+        """Send a request with retries; return the decoded JSON body (``None`` for 204).
+
+        Raises:
+            APIError: an error status, after retries where retryable.
+            TransportError: no response, after retries.
+            DecodeError, ResponseTooLargeError: an unusable body.
+            ClientClosedError: the client is not open.
+        """
+        transport = self._require_open()
+        query = _protocol.query(params or {})
+        where = _protocol.describe(path, query)
+        body = None if json is None else orjson.dumps(json)
+        attempts = 0
+
+        def on_retry(exc: BaseException, retry_number: int, wait: float) -> None:
+            reason = _retry_reason(exc)
+            self.stats.retries += 1
+            self.stats.retries_by_reason[reason] = self.stats.retries_by_reason.get(reason, 0) + 1
+            logger.warning(
+                "%s %s failed (%s); retry %d/%d in %.2fs",
+                method,
+                where,
+                reason,
+                retry_number,
+                self._retry.max_retries,
+                wait,
+            )
+
+        try:
+            async for attempt in retrying(self._retry, idempotent=idempotent, on_retry=on_retry):
+                with attempt:
+                    attempts += 1
+                    return await self._attempt(transport, method, path, query, body, where)
+        except _RequestError as exc:
+            exc.attempts = attempts
+            raise
+        raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
+
+    async def _attempt(
+        self,
+        transport: Transport,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        body: bytes | None,
+        where: str,
+    ) -> Any:
+        stats = self.stats
+        async with self._limit:
+            stats.requests += 1
+            stats.in_flight += 1
+            stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+            started = time.perf_counter()
+            try:
+                response = await transport.send(method, path, query, body=body, where=where)
+            finally:
+                stats.in_flight -= 1
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d (%d bytes, %.1f ms)",
+                method,
+                where,
+                response.status,
+                len(response.body),
+                (time.perf_counter() - started) * 1000,
+            )
+        if response.status >= 300:
+            raise _protocol.error_for(
+                response, method=method, path=where, now=datetime.now(timezone.utc)
+            )
+        if response.status == 204:
+            return None
+        return _protocol.decode_json(response, method=method, path=where)
+
+    def _schema_error(self, method: str, where: str) -> Callable[[str, str], SchemaError]:
+        def make(field: str, message: str) -> SchemaError:
+            return SchemaError(
+                f"unexpected response: {field or 'body'}: {message}",
+                method=method,
+                path=where,
+                status=200,
+                field=field,
+            )
+
+        return make
+
+    async def _get(self, path: str, cls: type[T], params: Mapping[str, object] | None = None) -> T:
+        data = await self._request("GET", path, params)
+        where = _protocol.describe(path, _protocol.query(params or {}))
+        return self._structurer.one(data, cls, self._schema_error("GET", where))
+
+    async def _list(self, path: str, cls: type[T], params: Mapping[str, object]) -> Page[T]:
+        data = await self._request("GET", path, params)
+        where = _protocol.describe(path, _protocol.query(params))
+        return self._structurer.page(data, cls, self._schema_error("GET", where))
+
+    def _walk(
+        self,
+        path: str,
+        cls: type[T],
+        params: Mapping[str, object],
+        *,
+        page_size: int,
+        concurrency: int | None,
+        ordered: bool,
+        max_passes: int | None = None,
+        on_inconsistent: OnInconsistent | None = None,
+        key: str = "id",
+    ) -> PageWalk[T]:
+        self._require_open()
+        defaults = self._walk_defaults
+        options = attrs.evolve(
+            defaults,
+            page_size=page_size,
+            window=concurrency if concurrency is not None else defaults.window,
+            ordered=ordered,
+            max_passes=max_passes if max_passes is not None else defaults.max_passes,
+            on_inconsistent=on_inconsistent or defaults.on_inconsistent,
+        )
+        structurer = self._structurer
+        base = dict(params)
+
+        async def fetch(number: int, size: int) -> RawPage:
+            query = {**base, "page": number, "page_size": size}
+            data = await self._request("GET", path, query)
+            where = _protocol.describe(path, _protocol.query(query))
+            count, next_link, _, results = structurer.envelope(
+                data, self._schema_error("GET", where)
+            )
+            return RawPage(number, count, results, next_link is not None)
+
+        def structure(rows: list[dict[str, Any]], number: int) -> list[T]:
+            query = {**base, "page": number, "page_size": page_size}
+            where = _protocol.describe(path, _protocol.query(query))
+            return structurer.many(rows, cls, self._schema_error("GET", where))
+
+        def identity(item: T) -> Hashable:
+            return getattr(item, key)  # type: ignore[no-any-return]
+
+        return PageWalk(fetch, structure, identity, options, path=path)
+
+
+def _retry_reason(exc: BaseException) -> str:
+    if isinstance(exc, APIError):
+        return str(exc.status)
+    if isinstance(exc, CariqaTimeoutError):
+        return "timeout"
+    if isinstance(exc, TransportError):
+        return "connection"
+    return "decode"

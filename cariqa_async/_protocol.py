@@ -1,0 +1,245 @@
+"""The Cariqa Connect wire protocol as pure functions: no I/O, no clock, no globals.
+
+Everything here works on plain values (a status, headers, the body's bytes), so it is
+tested with canned triples and no network. The transport does the I/O; the client
+glues the two.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any, Final
+from urllib.parse import quote
+
+import attrs
+import orjson
+from yarl import URL
+
+from .errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    DecodeError,
+    FailedDependencyError,
+    InvalidPageError,
+    LockedError,
+    NotFoundError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+
+API_PREFIX: Final = "/api/v1/"
+DEFAULT_BASE_URL: Final = "https://connect.cariqa.com"
+
+#: Statuses worth another attempt of an idempotent request.
+RETRYABLE_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+
+_STATUS_ERRORS: Final[Mapping[int, type[APIError]]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: PaymentRequiredError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    423: LockedError,
+    424: FailedDependencyError,
+    429: RateLimitError,
+}
+
+_INVALID_PAGE: Final = "Invalid page."
+_SNIPPET_CHARS: Final = 200
+# Characters that could change the meaning of a URL or a log line if they were
+# allowed inside a path segment. Everything else is percent-encoded, not rejected,
+# so ids such as OCPI EVSE ids ("DE*CIQ*...") still work.
+_FORBIDDEN_IN_SEGMENT: Final = re.compile(r"[/\\?#%\s\x00-\x1f\x7f]")
+
+
+@attrs.frozen(slots=True)
+class Response:
+    """What the transport hands back: status, headers and the complete body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+# --- URLs -------------------------------------------------------------------
+
+
+def parse_base_url(value: str, *, allow_insecure: bool = False) -> URL:
+    """Validate the API's base URL and return it without a trailing path.
+
+    Raises:
+        ConfigurationError: not an absolute URL; carries credentials, a query or a
+            path other than ``/``; or plain http to a non-loopback host without
+            ``allow_insecure``.
+    """
+    url = URL(value)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {value!r}")
+    if url.user is not None or url.password is not None:
+        raise ConfigurationError("base_url must not carry credentials; pass token= instead")
+    if url.query_string or url.fragment or url.path not in ("", "/"):
+        raise ConfigurationError(
+            f"base_url must be scheme://host[:port] only, got {url.with_user(None)!s}"
+        )
+    if url.scheme == "http" and not allow_insecure and not is_loopback(url.host):
+        raise ConfigurationError(
+            "base_url must use https (plain http is only allowed for loopback hosts; "
+            "pass allow_insecure=True to override)"
+        )
+    return url.with_path("")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8 or ``::1``)."""
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def segment(value: object, name: str) -> str:
+    """Return ``value`` as one safe, percent-encoded URL path segment.
+
+    Raises:
+        ValueError: ``value`` is not a non-empty string (or int), is ``.``/``..``,
+            or contains ``/``, ``\\``, ``?``, ``#``, ``%``, whitespace or control
+            characters -- anything that could change which resource is addressed.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"{name} must be a string, got {type(value).__name__}")
+    text = str(value)
+    if not text or text in (".", "..") or _FORBIDDEN_IN_SEGMENT.search(text):
+        raise ValueError(f"{name} is not a valid identifier: {text[:64]!r}")
+    return quote(text, safe="-._~*:@!$&'()+,;=")
+
+
+def api_path(*parts: str) -> str:
+    """Join already-safe segments into an API path, e.g. ``/api/v1/users/x/``."""
+    return API_PREFIX + "".join(f"{part}/" for part in parts)
+
+
+def query(params: Mapping[str, object]) -> dict[str, str]:
+    """Drop ``None`` values and render the rest as query strings."""
+    return {key: str(val) for key, val in params.items() if val is not None}
+
+
+def describe(path: str, params: Mapping[str, str]) -> str:
+    """The path and query of a request as shown in errors and logs."""
+    if not params:
+        return path
+    return str(URL.build(path=path, query=params))
+
+
+# --- Responses ----------------------------------------------------------------
+
+
+def decode_json(response: Response, *, method: str, path: str) -> Any:
+    """Parse a response body as JSON.
+
+    Raises:
+        DecodeError: the body is empty, HTML, truncated or otherwise not JSON.
+    """
+    try:
+        return orjson.loads(response.body)
+    except orjson.JSONDecodeError as exc:
+        content_type = response.headers.get("Content-Type", "unknown content type")
+        raise DecodeError(
+            f"HTTP {response.status} body is not valid JSON ({content_type}, "
+            f"{len(response.body)} bytes): {exc}",
+            method=method,
+            path=path,
+            status=response.status,
+            snippet=_snippet(response.body),
+        ) from None
+
+
+def error_for(response: Response, *, method: str, path: str, now: datetime) -> APIError:
+    """Build the typed exception for an error response (status >= 400).
+
+    Both envelopes are understood: ``{"detail": "..."}`` and
+    ``{"detail": "...", "error": {"type": ..., "details": ..., ...}}``. A body that is
+    not JSON (a proxy's HTML page) still yields the right class, with its first
+    characters in the message.
+    """
+    status = response.status
+    detail = error_type = error_details = client_secret = None
+    try:
+        data = orjson.loads(response.body)
+    except orjson.JSONDecodeError:
+        data = None
+    if isinstance(data, dict):
+        detail = _as_text(data.get("detail"))
+        error = data.get("error")
+        if isinstance(error, dict):
+            error_type = _as_text(error.get("type"))
+            error_details = _as_text(error.get("details"))
+            client_secret = _as_text(error.get("payment_intent_client_secret"))
+    cls: type[APIError]
+    if status >= 500:
+        cls = ServerError
+    elif status == 404 and detail == _INVALID_PAGE:
+        cls = InvalidPageError
+    else:
+        cls = _STATUS_ERRORS.get(status, APIError)
+    summary = detail if detail is not None else _snippet(response.body) or "no body"
+    if error_type:
+        summary = f"{summary} [{error_type}: {error_details}]"
+    kwargs: dict[str, Any] = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "detail": detail,
+        "error_type": error_type,
+        "error_details": error_details,
+        "payment_intent_client_secret": client_secret,
+        "retry_after": parse_retry_after(response.headers.get("Retry-After"), now),
+    }
+    return cls(f"HTTP {status}: {summary}", **kwargs)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date).
+
+    Returns ``None`` when absent or unparseable; never negative.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - now).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _snippet(body: bytes) -> str:
+    text = body[: _SNIPPET_CHARS * 4].decode("utf-8", "replace")
+    text = " ".join(text.split())
+    return text[:_SNIPPET_CHARS]

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from .._pagination import OnInconsistent, PageWalk
+from .._protocol import api_path, segment
+from ..models import ChargingSession, Page
+from ._base import Resource
+
+
+class ChargingSessions(Resource):
+    """A user's charging sessions: ``client.charging_sessions``."""
+
+    __slots__ = ()
+
+    async def list(
+        self, user_id: str, *, page: int = 1, page_size: int | None = None
+    ) -> Page[ChargingSession]:
+        """Fetch one page of a user's sessions, newest first.
+
+        ``page_size`` may be capped by the server; ``len(result.results)`` is what
+        you got. For every session, use :meth:`iter`.
+
+        Raises:
+            ValueError: ``user_id`` is empty or could change the URL's path.
+            NotFoundError: unknown user; ``InvalidPageError`` past the last page.
+            APIError, TransportError, ResponseError: see :mod:`cariqa_async.errors`.
+
+        Example::
+
+            page = await client.charging_sessions.list(user_id, page=2, page_size=50)
+            print(page.count, [s.id for s in page.results])
+        """
+        path = api_path("users", segment(user_id, "user_id"), "charging-sessions")
+        return await self._client._list(
+            path, ChargingSession, {"page": page, "page_size": page_size}
+        )
+
+    def iter(
+        self,
+        user_id: str,
+        *,
+        page_size: int = 100,
+        concurrency: int | None = None,
+        ordered: bool = True,
+        max_passes: int | None = None,
+        on_inconsistent: OnInconsistent | None = None,
+    ) -> PageWalk[ChargingSession]:
+        """Every session of a user, each exactly once, fetching pages concurrently.
+
+        Page 1 tells the total and the server's real page size; the other pages are
+        then fetched concurrently, at most ``concurrency`` (default: the client's)
+        ahead of the consumer, and always within the client-wide request cap. If
+        sessions are added or removed during the walk, the list is walked again
+        (up to ``max_passes``) and nothing is yielded twice.
+
+        Args:
+            page_size: asked of the server per page (it may cap it; that is fine).
+            concurrency: pages in flight or buffered ahead of the consumer.
+            ordered: ``True`` yields in server order (newest first); ``False``
+                yields pages as they arrive, which can be faster.
+            max_passes, on_inconsistent: override the client's defaults.
+
+        Raises:
+            ValueError: ``user_id`` is invalid (at once, not on first iteration).
+            ClientClosedError: the client is not open.
+            InconsistentPaginationError: the list never held still (``"raise"``).
+            APIError, TransportError, ResponseError: from a page, after retries.
+
+        Example::
+
+            async for session in client.charging_sessions.iter(user_id):
+                print(session.start_time, session.consumed_energy)
+        """
+        path = api_path("users", segment(user_id, "user_id"), "charging-sessions")
+        return self._client._walk(
+            path,
+            ChargingSession,
+            {},
+            page_size=page_size,
+            concurrency=concurrency,
+            ordered=ordered,
+            max_passes=max_passes,
+            on_inconsistent=on_inconsistent,
+        )
+
+    async def get(self, user_id: str, session_id: str) -> ChargingSession:
+        """Fetch one session of a user.
+
+        Raises:
+            ValueError: an id is empty or could change the URL's path.
+            NotFoundError: no such user or session (or not in your scope).
+            APIError, TransportError, ResponseError: see :mod:`cariqa_async.errors`.
+        """
+        path = api_path(
+            "users",
+            segment(user_id, "user_id"),
+            "charging-sessions",
+            segment(session_id, "session_id"),
+        )
+        return await self._client._get(path, ChargingSession)

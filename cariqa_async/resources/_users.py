@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from .._pagination import OnInconsistent, PageWalk
+from .._protocol import api_path, segment
+from ..models import Page, User
+from ._base import Resource
+
+
+class Users(Resource):
+    """The platform's users: ``client.users``."""
+
+    __slots__ = ()
+
+    async def list(
+        self, *, page: int = 1, page_size: int | None = None, search: str | None = None
+    ) -> Page[User]:
+        """Fetch one page of users; ``search`` matches id or external id.
+
+        Raises:
+            InvalidPageError: past the last page.
+            APIError, TransportError, ResponseError: see :mod:`cariqa_async.errors`.
+        """
+        return await self._client._list(
+            api_path("users"), User, {"page": page, "page_size": page_size, "search": search}
+        )
+
+    def iter(
+        self,
+        *,
+        search: str | None = None,
+        page_size: int = 100,
+        concurrency: int | None = None,
+        ordered: bool = True,
+        max_passes: int | None = None,
+        on_inconsistent: OnInconsistent | None = None,
+    ) -> PageWalk[User]:
+        """Every user (matching ``search``), each exactly once; pages fetched concurrently.
+
+        Same walk and guarantees as :meth:`ChargingSessions.iter`.
+
+        Example::
+
+            async for user in client.users.iter():
+                print(user.id, user.custom_properties)
+        """
+        return self._client._walk(
+            api_path("users"),
+            User,
+            {"search": search} if search is not None else {},
+            page_size=page_size,
+            concurrency=concurrency,
+            ordered=ordered,
+            max_passes=max_passes,
+            on_inconsistent=on_inconsistent,
+        )
+
+    async def get(self, user_id: str) -> User:
+        """Fetch one user.
+
+        Raises:
+            ValueError: ``user_id`` is empty or could change the URL's path.
+            NotFoundError: no such user in your scope.
+        """
+        return await self._client._get(api_path("users", segment(user_id, "user_id")), User)

@@ -1,0 +1,57 @@
+"""Automation: `nox` runs tests, lint and typecheck; `nox -s bench` runs the benchmarks."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+# The lowest versions pyproject.toml admits; `tests_oldest` proves they work.
+OLDEST = [
+    "aiohttp==3.13.0",
+    "attrs==24.2.0",
+    "cattrs==24.1.0",
+    "tenacity==9.0.0",
+    "orjson==3.10.0",
+]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit, client (aioresponses) and integration (sandbox) tests, branch coverage >= 90%."""
+    session.install("-e", ".[test]")
+    session.run("coverage", "erase")
+    session.run("coverage", "run", "-m", "pytest", *session.posargs)
+    session.run("coverage", "report")
+
+
+@nox.session
+def tests_oldest(session: nox.Session) -> None:
+    """The whole suite on the oldest supported runtime dependencies (aiohttp 3.13...)."""
+    session.install("-e", ".[test]", *OLDEST)
+    session.run("pytest", "-q", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff>=0.8")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("-e", ".[test]", "mypy>=1.13")
+    session.run("mypy", "--strict", "cariqa_async")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks that print ratios against baselines measured in the same run."""
+    session.install("-e", ".")
+    session.run("python", "bench/decode.py", *session.posargs)
+    session.run("python", "bench/fanout.py", *session.posargs)
