@@ -100,9 +100,9 @@ class CariqaClient:
         concurrency: the most requests in flight at once, across every call made
             through this client (a hundred concurrent ``iter()`` share it).
         timeout: a :class:`Timeout`, or a number of seconds used as the read timeout.
-        max_retries: retries of a failed idempotent request (shortcut for ``retry``).
-        retry: the full :class:`RetryPolicy`; its ``max_retries`` wins over the
-            shortcut when both are given.
+        max_retries: retries of a failed request (default 5); when given, it
+            overrides ``retry.max_retries``.
+        retry: the full :class:`RetryPolicy` (backoff, Retry-After limit, deadline).
         max_response_size: bodies larger than this many bytes are refused.
         strict: reject unknown fields in responses (for tests that catch API drift).
         max_passes, on_inconsistent: defaults for list walks; see ``iter()``.
@@ -151,7 +151,7 @@ class CariqaClient:
         self._concurrency = concurrency
         self._timeout = timeout if isinstance(timeout, Timeout) else Timeout(read=timeout)
         policy = retry or RetryPolicy()
-        if max_retries is not None and retry is None:
+        if max_retries is not None:
             policy = attrs.evolve(policy, max_retries=max_retries)
         self._retry = policy
         self._max_response_size = max_response_size

@@ -83,6 +83,7 @@ def _structure_bool(value: Any, _: type) -> bool:
 
 _DECIMALS: Final[dict[str, Decimal]] = {}
 _DECIMALS_MAX: Final = 4096
+_MAGNITUDE: Final = 24
 
 
 def _structure_decimal(value: Any, _: type | None) -> Decimal:
@@ -92,7 +93,9 @@ def _structure_decimal(value: Any, _: type | None) -> Decimal:
         except InvalidOperation:
             pass
         else:
-            if number.is_finite():
+            # Finite and of sane magnitude: "1e999999999" is valid decimal syntax, but
+            # as money it is an attack on whoever computes with it next.
+            if number.is_finite() and -_MAGNITUDE <= number.adjusted() <= _MAGNITUDE:
                 if len(_DECIMALS) < _DECIMALS_MAX:
                     _DECIMALS[value] = number
                 return number

@@ -165,17 +165,25 @@ class _FanOut:
     async def __aiter__(self) -> AsyncGenerator[tuple[int, RawPage | None], None]:
         while self._queue:
             if self._ordered:
-                task = self._queue.popleft()
-                await asyncio.wait((task,))
+                task = self._queue[0]
+                while not task.done():
+                    done, _ = await asyncio.wait(self._queue, return_when=asyncio.FIRST_COMPLETED)
+                    _raise_first_failure(done)  # fail fast, not when the head lands
             else:
                 done, _ = await asyncio.wait(self._queue, return_when=asyncio.FIRST_COMPLETED)
                 task = min(done, key=self._numbers.__getitem__)
-                self._queue.remove(task)
+            self._queue.remove(task)
             # Refill before handing out the page: keep `window` requests on the wire.
             self._start()
             self._tasks.discard(task)
             number = self._numbers.pop(task)
             yield number, task.result()
+
+
+def _raise_first_failure(done: Iterable[asyncio.Task[RawPage | None]]) -> None:
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
 
 
 class _WalkState:

@@ -150,9 +150,13 @@ class TestErrorFor:
         assert "already_charging" in str(exc)
 
     def test_invalid_page_is_its_own_not_found(self) -> None:
-        exc = error_for(response(404, b'{"detail": "Invalid page."}'), method="GET", path="/p", now=NOW)
+        exc = error_for(
+            response(404, b'{"detail": "Invalid page."}'), method="GET", path="/p", now=NOW
+        )
         assert isinstance(exc, errors.InvalidPageError)
-        plain = error_for(response(404, b'{"detail": "Not found."}'), method="GET", path="/p", now=NOW)
+        plain = error_for(
+            response(404, b'{"detail": "Not found."}'), method="GET", path="/p", now=NOW
+        )
         assert type(plain) is errors.NotFoundError
 
     def test_html_from_a_proxy(self) -> None:

@@ -6,7 +6,9 @@ from cariqa_async import errors
 from cariqa_async._retry import RetryPolicy, backoff, next_wait, should_retry, should_stop
 
 
-def api(cls: type[errors.APIError], status: int, retry_after: float | None = None) -> errors.APIError:
+def api(
+    cls: type[errors.APIError], status: int, retry_after: float | None = None
+) -> errors.APIError:
     return cls("x", method="GET", path="/p", status=status, retry_after=retry_after)
 
 
@@ -73,7 +75,9 @@ def test_retry_after_wins_over_backoff_within_the_maximum() -> None:
     policy = RetryPolicy(max_retry_after=60)
     assert next_wait(api(errors.RateLimitError, 429, retry_after=12), 1, policy, 0.9) == 12
     assert next_wait(api(errors.ServerError, 503, retry_after=2), 4, policy, 0.9) == 2
-    assert next_wait(api(errors.RateLimitError, 429, retry_after=61), 1, policy, 0.9) == float("inf")
+    assert next_wait(api(errors.RateLimitError, 429, retry_after=61), 1, policy, 0.9) == float(
+        "inf"
+    )
     assert next_wait(api(errors.RateLimitError, 429), 2, policy, 1.0) == 1.0
     assert next_wait(TIMEOUT, 1, policy, 0.5) == 0.25
 
