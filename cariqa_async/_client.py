@@ -204,6 +204,12 @@ class CariqaClient:
                 session = aiohttp.ClientSession(
                     connector=aiohttp.TCPConnector(limit=self._concurrency),
                 )
+                # aiohttp >= 3.13 silently resends an idempotent request once when
+                # the server drops the connection. Our retry policy owns retrying
+                # (backoff, max_retries, stats), so turn that off on our own session;
+                # a borrowed session is left exactly as its owner configured it.
+                if hasattr(session, "_retry_connection"):
+                    session._retry_connection = False
                 self._session = session
             self._transport = Transport(
                 session,

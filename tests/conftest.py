@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -24,3 +26,16 @@ def example_page() -> dict[str, Any]:
             pytest.fail(f"missing {EXAMPLE_PAGE}")
         pytest.skip("the shared API example is not beside this checkout")
     return json.loads(EXAMPLE_PAGE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def no_leaked_tasks() -> AsyncIterator[None]:
+    """Fail the test if it leaves tasks running on the loop."""
+    yield
+    current = asyncio.current_task()
+    others = [t for t in asyncio.all_tasks() if t is not current]
+    if others:
+        # Tasks being torn down (a server's handlers after its cleanup) get a bounded
+        # moment to finish; one that is still running after it has leaked.
+        _, leaked = await asyncio.wait(others, timeout=2)
+        assert not leaked, f"tasks left running: {leaked}"

@@ -50,15 +50,8 @@ async def client(sleeps: Sleeps) -> AsyncIterator[CariqaClient]:
 
 
 @pytest.fixture(autouse=True)
-async def no_leaked_tasks() -> AsyncIterator[None]:
-    yield
-    current = asyncio.current_task()
-    others = [t for t in asyncio.all_tasks() if t is not current]
-    if others:
-        # Tasks being torn down (a server's handlers after its cleanup) get a bounded
-        # moment to finish; one that is still running after it has leaked.
-        _, leaked = await asyncio.wait(others, timeout=2)
-        assert not leaked, f"tasks left running: {leaked}"
+def _no_leaks(no_leaked_tasks: None) -> None:
+    """Every client test must leave no task running."""
 
 
 def session_json(example: dict[str, Any], ident: str) -> dict[str, Any]:
