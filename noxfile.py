@@ -11,6 +11,7 @@ nox.options.error_on_missing_interpreters = True
 # The lowest versions pyproject.toml admits; `tests_oldest` proves they work.
 OLDEST = [
     "aiohttp==3.13.0",
+    "aiolimiter==1.1.0",
     "attrs==24.2.0",
     "cattrs==24.1.0",
     "tenacity==9.0.0",

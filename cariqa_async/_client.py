@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import platform
@@ -20,6 +19,7 @@ from . import _protocol
 from ._converter import Structurer
 from ._pagination import OnInconsistent, PageWalk, RawPage, WalkOptions
 from ._retry import RetryPolicy, retrying
+from ._throttle import Throttle
 from ._transport import DEFAULT_MAX_RESPONSE_SIZE, Timeout, Transport
 from ._version import __version__
 from .errors import (
@@ -55,6 +55,7 @@ class ClientStats:
             ``"connection"``, ``"decode"``...
         in_flight: requests on the wire right now.
         max_in_flight: the most requests ever on the wire at once.
+        rate_limited: 429 answers received.
     """
 
     requests: int = 0
@@ -62,6 +63,7 @@ class ClientStats:
     retries_by_reason: dict[str, int] = attrs.Factory(dict)
     in_flight: int = 0
     max_in_flight: int = 0
+    rate_limited: int = 0
 
 
 class _Token:
@@ -98,7 +100,11 @@ class CariqaClient:
         session: an ``aiohttp.ClientSession`` to borrow. It is never closed by the
             client. Without one, the client creates its own on open and closes it.
         concurrency: the most requests in flight at once, across every call made
-            through this client (a hundred concurrent ``iter()`` share it).
+            through this client (a hundred concurrent ``iter()`` share it). A 429
+            halves the allowed concurrency for every caller; it climbs back by one
+            per window of successes (see ``client.throttle``).
+        rate_limit: requests per second across the client, or ``None``; adapts to
+            429s the same way.
         timeout: a :class:`Timeout`, or a number of seconds used as the read timeout.
         max_retries: retries of a failed request (default 5); when given, it
             overrides ``retry.max_retries``.
@@ -126,6 +132,7 @@ class CariqaClient:
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        rate_limit: float | None = None,
         allow_insecure: bool = False,
         strict: bool = False,
         max_passes: int = 3,
@@ -163,7 +170,9 @@ class CariqaClient:
         except (ValueError, TypeError) as exc:
             raise ConfigurationError(str(exc)) from None
         self._structurer = Structurer(strict=strict)
-        self._limit = asyncio.Semaphore(concurrency)
+        if rate_limit is not None and not rate_limit > 0:
+            raise ConfigurationError(f"rate_limit must be positive, got {rate_limit}")
+        self.throttle = Throttle(concurrency, rate_limit=rate_limit)
         self._session: aiohttp.ClientSession | None = None
         self._transport: Transport | None = None
         self._closed = False
@@ -312,7 +321,8 @@ class CariqaClient:
         where: str,
     ) -> Any:
         stats = self.stats
-        async with self._limit:
+        throttle = self.throttle
+        async with throttle:
             stats.requests += 1
             stats.in_flight += 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
@@ -321,6 +331,15 @@ class CariqaClient:
                 response = await transport.send(method, path, query, body=body, where=where)
             finally:
                 stats.in_flight -= 1
+        if response.status == 429:
+            stats.rate_limited += 1
+            throttle.rate_limited(
+                _protocol.parse_retry_after(
+                    response.headers.get("Retry-After"), datetime.now(timezone.utc)
+                )
+            )
+        elif response.status < 500:
+            throttle.succeeded()
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d (%d bytes, %.1f ms)",

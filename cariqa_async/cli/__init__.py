@@ -1,0 +1,67 @@
+"""The ``cariqa-async`` command line: ``demo`` and ``sandbox``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+
+__all__ = ["main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, one sub-parser per command."""
+    from ..sandbox._cli import add_arguments
+    from ._demo import add_demo_arguments
+
+    parser = argparse.ArgumentParser(
+        prog="cariqa-async", description="Command line of the Cariqa Connect asyncio SDK."
+    )
+    parser.add_argument("--version", action="version", version=f"cariqa-async {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_demo_arguments(
+        commands.add_parser(
+            "demo",
+            help="export every session of a local sandbox to a file (no token, no network)",
+            description="Start the sandbox in-process, export all sessions of all its "
+            "users to JSON Lines, and print a summary.",
+        )
+    )
+    add_arguments(
+        commands.add_parser(
+            "sandbox",
+            help="serve a local simulator of the Cariqa Connect API",
+            description="Serve a local simulator of the Cariqa Connect API until Ctrl-C.",
+        )
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code.
+
+    Example: ``cariqa-async demo --users 300`` or ``cariqa-async sandbox --port 8080``.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        from ._demo import run_demo
+
+        return run_demo(args)
+    from ..sandbox._cli import run, sandbox_from_args
+
+    try:
+        sandbox = sandbox_from_args(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        return run(sandbox)
+    except OSError as exc:
+        print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""The aiohttp application: routes, and the middleware that makes it behave like Cariqa.
+
+For every request under ``/api/`` the middleware, in order: counts it in flight,
+waits at the gate if a test holds it, applies latency, picks a fault, and then
+answers like Django + DRF would: an unknown path gets Django's HTML 404 (or a
+301 to the same path with a trailing slash, ``APPEND_SLASH``), authentication
+comes before method checks (401 without a usable ``Authorization: Bearer``
+header, 403 for an unknown token), a wrong method gets DRF's JSON 405.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Final
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from ._api import ROUTES, detail
+from ._control import CONTROL_PREFIX, CONTROL_ROUTES
+from ._faults import respond
+from ._state import STATE, SandboxState
+
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX: Final = "/api/"
+
+# Django's default 404 page (DEBUG off), as the real backend answers unknown paths.
+_DJANGO_404: Final = """
+<!doctype html>
+<html lang="en">
+<head>
+  <title>Not Found</title>
+</head>
+<body>
+  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>
+</body>
+</html>
+"""
+_WWW_AUTHENTICATE: Final = 'Bearer realm="api"'
+
+
+def _django_404() -> web.Response:
+    return web.Response(status=404, text=_DJANGO_404, content_type="text/html")
+
+
+def _authenticate(request: web.Request, state: SandboxState) -> web.Response | None:
+    """Return the error response for a request that is not authenticated, else ``None``."""
+    parts = request.headers.get("Authorization", "").split()
+    if len(parts) != 2 or parts[0] != "Bearer":
+        response = detail(401, "Authentication credentials were not provided.")
+        response.headers["WWW-Authenticate"] = _WWW_AUTHENTICATE
+        return response
+    if parts[1] not in state.tokens:
+        return detail(403, "Given token not valid for any token type")
+    return None
+
+
+async def _slash_redirect(request: web.Request) -> web.Response | None:
+    """Django's ``APPEND_SLASH``: 301 to ``path/`` (query kept) when only that path exists."""
+    if request.path.endswith("/"):
+        return None
+    url = request.rel_url
+    match = await request.app.router.resolve(request.clone(rel_url=url.with_path(url.path + "/")))
+    if isinstance(match.http_exception, web.HTTPNotFound):
+        return None
+    location = url.raw_path + "/"
+    if url.raw_query_string:
+        location += "?" + url.raw_query_string
+    return web.Response(status=301, headers={"Location": location}, content_type="text/html")
+
+
+async def _answer(
+    request: web.Request, handler: Handler, state: SandboxState
+) -> web.StreamResponse:
+    """Answer an API request the way Django and DRF would."""
+    error = request.match_info.http_exception
+    if isinstance(error, web.HTTPNotFound):
+        return await _slash_redirect(request) or _django_404()
+    unauthenticated = _authenticate(request, state)
+    if unauthenticated is not None:
+        return unauthenticated
+    if isinstance(error, web.HTTPMethodNotAllowed):
+        response = detail(405, f'Method "{request.method}" not allowed.')
+        response.headers["Allow"] = ", ".join(sorted(error.allowed_methods))
+        return response
+    return await handler(request)
+
+
+@web.middleware
+async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith(API_PREFIX):
+        error = request.match_info.http_exception
+        if error is None:
+            return await handler(request)
+        if request.path.startswith(CONTROL_PREFIX):
+            return detail(error.status, "Not found." if error.status == 404 else error.reason)
+        return _django_404()
+
+    state = request.app[STATE]
+    state.counters.enter()
+    try:
+        if state.gate.held:
+            await state.gate.wait()
+        kind, delay = state.faults.decide(request.path)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if kind is None:
+            return await _answer(request, handler, state)
+        state.counters.fault(kind)
+        return await respond(
+            kind, request, state.faults.config, lambda: _answer(request, handler, state)
+        )
+    finally:
+        state.counters.leave()
+
+
+def create_app(state: SandboxState) -> web.Application:
+    """Return the sandbox's aiohttp application serving ``state``.
+
+    Example:
+        >>> from cariqa_async.sandbox import Sandbox
+        >>> app = create_app(Sandbox(users=3).state)  # doctest: +SKIP
+    """
+    app = web.Application(middlewares=[_middleware])
+    app[STATE] = state
+    for method, path, handler in (*ROUTES, *CONTROL_ROUTES):
+        if method == "GET":
+            app.router.add_get(path, handler)
+        else:
+            app.router.add_route(method, path, handler)
+    return app

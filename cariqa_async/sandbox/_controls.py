@@ -1,0 +1,195 @@
+"""The controls every running sandbox offers: tokens, stats, faults, session mutation.
+
+Shared by :class:`~cariqa_async.sandbox.Sandbox` and
+:class:`~cariqa_async.sandbox.ThreadedSandbox`. Everything here only touches
+lock-protected state, so it is safe to call from any thread while serving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from ._faults import FaultConfig, FaultKind, PathMatcher
+from ._state import SandboxState
+from ._stats import Stats
+
+__all__ = ["SandboxControls"]
+
+
+class SandboxControls:
+    """Data, fault and stats controls shared by both ways of running a sandbox.
+
+    Every method here is safe to call from any thread while the server runs.
+    """
+
+    def __init__(self, state: SandboxState) -> None:
+        self._state = state
+
+    @property
+    def state(self) -> SandboxState:
+        """The live state the server answers from (for building your own app)."""
+        return self._state
+
+    @property
+    def seed(self) -> int:
+        """The data set's seed."""
+        return self._state.store.seed
+
+    @property
+    def token(self) -> str:
+        """The first accepted bearer token.
+
+        Raises:
+            RuntimeError: If every token was revoked.
+        """
+        tokens = self._state.tokens.all
+        if not tokens:
+            raise RuntimeError("every sandbox token was revoked")
+        return tokens[0]
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """All accepted bearer tokens."""
+        return self._state.tokens.all
+
+    def add_token(self, token: str) -> None:
+        """Accept another token (to test rotation).
+
+        Raises:
+            ValueError: If ``token`` is empty.
+        """
+        self._state.tokens.add(token)
+
+    def revoke_token(self, token: str) -> None:
+        """Stop accepting ``token``; requests with it get ``403`` from now on."""
+        self._state.tokens.revoke(token)
+
+    @property
+    def user_ids(self) -> list[str]:
+        """All user ids, in the order ``GET /api/v1/users/`` lists them."""
+        return self._state.store.user_ids
+
+    @property
+    def stats(self) -> Stats:
+        """A snapshot of the request and fault counters."""
+        return self._state.counters.snapshot()
+
+    def reset_stats(self) -> None:
+        """Zero the counters (``max_in_flight`` restarts from the current in-flight count)."""
+        self._state.counters.reset()
+
+    @property
+    def faults(self) -> FaultConfig:
+        """The current fault configuration."""
+        return self._state.faults.config
+
+    def set_faults(
+        self,
+        *,
+        latency: float | None = None,
+        jitter: float | None = None,
+        fault_rate: float | None = None,
+        fault_kinds: Iterable[FaultKind] | None = None,
+        faults: Mapping[FaultKind, float] | None = None,
+        retry_after: int | None = None,
+        stall_time: float | None = None,
+    ) -> FaultConfig:
+        """Change some fault settings at run time; ``None`` keeps a setting.
+
+        ``fault_rate`` (spread over ``fault_kinds``, default all) or ``faults``
+        replace every fault probability. Returns the new configuration.
+
+        Raises:
+            ValueError: On an unknown kind, a negative time, or probabilities
+                outside [0, 1] or summing to more than 1.
+        """
+        return self._state.faults.update(
+            lambda config: config.updated(
+                latency=latency,
+                jitter=jitter,
+                fault_rate=fault_rate,
+                fault_kinds=fault_kinds,
+                faults=faults,
+                retry_after=retry_after,
+                stall_time=stall_time,
+            )
+        )
+
+    def schedule_faults(
+        self, outcomes: Iterable[FaultKind | None], *, path: PathMatcher | None = None
+    ) -> None:
+        """Give the next API requests these outcomes, in order, before random faults.
+
+        Args:
+            outcomes: Fault kinds, or ``None`` for a normal answer (no random fault).
+            path: Only requests whose path starts with this string, or matches this
+                compiled regex (``re.search``), take from this schedule.
+
+        Raises:
+            ValueError: On an unknown fault kind.
+        """
+        self._state.faults.schedule(outcomes, path)
+
+    def clear_faults(self) -> None:
+        """Remove latency, fault probabilities and pending scheduled outcomes."""
+        self._state.faults.update(lambda _: FaultConfig())
+        self._state.faults.clear_schedule()
+
+    def _user(self, user_id: str) -> int:
+        user = self._state.store.user_index(user_id)
+        if user is None:
+            raise KeyError(f"no sandbox user {user_id!r}")
+        return user
+
+    def session_ids(self, user_id: str) -> list[str]:
+        """Return the ids of a user's sessions in server order (newest first).
+
+        Raises:
+            KeyError: If there is no such user.
+        """
+        return self._state.store.session_ids(self._user(user_id))
+
+    def session_count(self, user_id: str) -> int:
+        """Return how many sessions a user has now.
+
+        Raises:
+            KeyError: If there is no such user.
+        """
+        return self._state.store.session_count(self._user(user_id))
+
+    def insert_sessions(self, user_id: str, count: int = 1, *, at: int = 0) -> list[str]:
+        """Insert ``count`` new sessions before position ``at`` (0: newest); return their ids.
+
+        Raises:
+            KeyError: If there is no such user.
+            IndexError: If ``at`` is not within ``0..session_count``.
+            ValueError: If ``count < 0``.
+        """
+        return self._state.store.insert_sessions(self._user(user_id), count, at)
+
+    def delete_sessions(
+        self,
+        user_id: str,
+        ids: Iterable[str] | None = None,
+        *,
+        at: int | None = None,
+        count: int = 1,
+    ) -> list[str]:
+        """Delete sessions by ``ids``, or ``count`` of them from position ``at``.
+
+        Returns:
+            The deleted ids.
+
+        Raises:
+            KeyError: If there is no such user; ``UnknownSessionsError`` (a
+                ``KeyError``) if an id is not one of the user's sessions.
+            IndexError: If the span is outside the user's sessions.
+            ValueError: Unless exactly one of ``ids`` and ``at`` is given.
+        """
+        user = self._user(user_id)
+        if (ids is None) == (at is None):
+            raise ValueError("give either ids or at")
+        if ids is not None:
+            return self._state.store.delete_sessions(user, ids)
+        assert at is not None  # checked above; narrows the type
+        return self._state.store.delete_sessions_at(user, at, count)

@@ -1,0 +1,302 @@
+"""Fault injection: configuration, the per-request decision, and the faulty responses.
+
+Every API request first waits the configured latency (fixed plus uniform jitter),
+then gets one outcome: the next entry of a matching fault schedule if there is
+one, otherwise a single draw from a seeded RNG against the per-kind
+probabilities. The kinds imitate what a real client meets in front of Cariqa:
+
+* ``"429"``: DRF's throttling answer with ``Retry-After``;
+* ``"500"``: Cariqa's rich error envelope with a support code;
+* ``"502"``, ``"503"``: an nginx HTML page;
+* ``"drop"``: the connection closes before any byte of a response;
+* ``"truncate"``: a 200 whose body stops halfway through its ``Content-Length``;
+* ``"stall"``: the answer comes only after ``stall_time`` (beyond client timeouts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import random
+import re
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Final, Literal, cast, get_args
+
+import orjson
+from aiohttp import web
+
+__all__ = ["FAULT_KINDS", "FaultConfig", "FaultKind", "FaultPlan", "PathMatcher", "respond"]
+
+FaultKind = Literal["429", "500", "502", "503", "drop", "truncate", "stall"]
+#: Every fault kind, in the order probabilities are accumulated.
+FAULT_KINDS: Final[tuple[FaultKind, ...]] = get_args(FaultKind)
+
+#: A path prefix, or a compiled regular expression searched in the path.
+PathMatcher = str | re.Pattern[str]
+
+_NGINX_PAGE: Final = (
+    "<html>\r\n<head><title>{status}</title></head>\r\n<body>\r\n"
+    "<center><h1>{status}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+_REASONS: Final = {502: "502 Bad Gateway", 503: "503 Service Temporarily Unavailable"}
+
+
+def _check_kinds(kinds: Iterable[object]) -> list[FaultKind]:
+    kinds = list(kinds)
+    bad = [k for k in kinds if k not in FAULT_KINDS]
+    if bad:
+        raise ValueError(f"unknown fault kinds {bad!r}; expected some of {FAULT_KINDS}")
+    return cast("list[FaultKind]", kinds)
+
+
+@dataclasses.dataclass(frozen=True)
+class FaultConfig:
+    """How the sandbox misbehaves. Immutable; build one with :meth:`create`.
+
+    Attributes:
+        latency: Seconds added to every API request.
+        jitter: Up to this many further seconds, drawn uniformly per request.
+        rates: Probability per request of each fault kind (they sum to <= 1).
+        retry_after: The ``Retry-After`` seconds a 429 announces.
+        stall_time: Seconds a stalled request waits before it is answered.
+    """
+
+    latency: float = 0.0
+    jitter: float = 0.0
+    rates: Mapping[FaultKind, float] = dataclasses.field(default_factory=dict)
+    retry_after: int = 1
+    stall_time: float = 30.0
+
+    def __post_init__(self) -> None:
+        _check_kinds(self.rates)
+        if self.latency < 0 or self.jitter < 0 or self.stall_time < 0 or self.retry_after < 0:
+            raise ValueError("latency, jitter, stall_time and retry_after must be >= 0")
+        if any(not 0 <= p <= 1 for p in self.rates.values()) or sum(self.rates.values()) > 1:
+            raise ValueError(f"fault probabilities must be in [0, 1] and sum to <= 1: {self.rates}")
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        latency: float = 0.0,
+        jitter: float = 0.0,
+        fault_rate: float = 0.0,
+        fault_kinds: Iterable[FaultKind] | None = None,
+        faults: Mapping[FaultKind, float] | None = None,
+        retry_after: int = 1,
+        stall_time: float = 30.0,
+    ) -> FaultConfig:
+        """Build a configuration; ``fault_rate`` is spread evenly over ``fault_kinds``.
+
+        Args:
+            fault_rate: Total probability of a fault, split evenly over
+                ``fault_kinds`` (default: every kind) and added to ``faults``.
+            faults: Explicit probabilities per kind.
+
+        Raises:
+            ValueError: On an unknown kind, a negative time, or probabilities
+                outside [0, 1] or summing to more than 1.
+        """
+        rates: dict[FaultKind, float] = dict(faults or {})
+        if fault_rate:
+            kinds = _check_kinds(FAULT_KINDS if fault_kinds is None else fault_kinds)
+            if not kinds:
+                raise ValueError("fault_rate needs at least one fault kind")
+            for kind in kinds:
+                rates[kind] = rates.get(kind, 0.0) + fault_rate / len(kinds)
+        return cls(latency, jitter, {k: p for k, p in rates.items() if p}, retry_after, stall_time)
+
+    def updated(
+        self,
+        *,
+        latency: float | None = None,
+        jitter: float | None = None,
+        fault_rate: float | None = None,
+        fault_kinds: Iterable[FaultKind] | None = None,
+        faults: Mapping[FaultKind, float] | None = None,
+        retry_after: int | None = None,
+        stall_time: float | None = None,
+    ) -> FaultConfig:
+        """Return a copy with the given settings changed (``None`` keeps a setting).
+
+        Passing ``fault_rate`` or ``faults`` replaces all probabilities with the ones
+        they describe, as in :meth:`create`.
+
+        Raises:
+            ValueError: As :meth:`create`.
+        """
+        rates = self.rates
+        if fault_rate is not None or faults is not None:
+            rates = FaultConfig.create(
+                fault_rate=fault_rate or 0.0, fault_kinds=fault_kinds, faults=faults
+            ).rates
+        return FaultConfig(
+            self.latency if latency is None else latency,
+            self.jitter if jitter is None else jitter,
+            rates,
+            self.retry_after if retry_after is None else retry_after,
+            self.stall_time if stall_time is None else stall_time,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the configuration as the JSON object ``GET /_sandbox/faults`` shows."""
+        return {
+            "latency": self.latency,
+            "jitter": self.jitter,
+            "rates": dict(self.rates),
+            "retry_after": self.retry_after,
+            "stall_time": self.stall_time,
+        }
+
+
+class _Schedule:
+    __slots__ = ("matcher", "outcomes")
+
+    def __init__(self, outcomes: Iterable[FaultKind | None], matcher: PathMatcher | None) -> None:
+        self.outcomes: deque[FaultKind | None] = deque(outcomes)
+        self.matcher = matcher
+
+    def matches(self, path: str) -> bool:
+        if self.matcher is None:
+            return True
+        if isinstance(self.matcher, str):
+            return path.startswith(self.matcher)
+        return self.matcher.search(path) is not None
+
+
+class FaultPlan:
+    """The live, thread-safe fault state: configuration, schedules and RNG.
+
+    Args:
+        config: The initial configuration.
+        seed: Seeds the RNG behind latency jitter and random faults.
+    """
+
+    def __init__(self, config: FaultConfig, seed: int) -> None:
+        self._lock = threading.Lock()
+        self._config = config
+        self._rng = random.Random(seed)
+        self._schedules: list[_Schedule] = []
+
+    @property
+    def config(self) -> FaultConfig:
+        """The current configuration."""
+        return self._config
+
+    def update(self, change: Callable[[FaultConfig], FaultConfig]) -> FaultConfig:
+        """Replace the configuration with ``change(current)`` atomically; return the new one.
+
+        Raises:
+            Whatever ``change`` raises; the configuration is then unchanged.
+        """
+        with self._lock:
+            self._config = change(self._config)
+            return self._config
+
+    @property
+    def scheduled(self) -> int:
+        """How many scheduled outcomes are still pending."""
+        with self._lock:
+            return sum(len(s.outcomes) for s in self._schedules)
+
+    def schedule(
+        self, outcomes: Iterable[FaultKind | None], path: PathMatcher | None = None
+    ) -> None:
+        """Queue outcomes for the next matching API requests (``None`` = answer normally).
+
+        Raises:
+            ValueError: On an unknown fault kind.
+        """
+        outcomes = list(outcomes)
+        _check_kinds(o for o in outcomes if o is not None)
+        with self._lock:
+            self._schedules.append(_Schedule(outcomes, path))
+
+    def clear_schedule(self) -> None:
+        """Drop every pending scheduled outcome."""
+        with self._lock:
+            self._schedules.clear()
+
+    def decide(self, path: str) -> tuple[FaultKind | None, float]:
+        """Return the outcome for a request to ``path`` and the delay to apply first."""
+        with self._lock:
+            config = self._config
+            delay = config.latency
+            if config.jitter:
+                delay += self._rng.uniform(0.0, config.jitter)
+            for i, schedule in enumerate(self._schedules):
+                if schedule.matches(path):
+                    outcome = schedule.outcomes.popleft()
+                    if not schedule.outcomes:
+                        del self._schedules[i]
+                    return outcome, delay
+            if config.rates:
+                draw = self._rng.random()
+                for kind in FAULT_KINDS:
+                    draw -= config.rates.get(kind, 0.0)
+                    if draw < 0:
+                        return kind, delay
+            return None, delay
+
+
+def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.Response(
+        status=status, body=orjson.dumps(body), content_type="application/json", headers=headers
+    )
+
+
+def _close(request: web.BaseRequest) -> None:
+    transport = request.transport
+    if transport is not None:
+        transport.close()
+
+
+async def respond(
+    kind: FaultKind,
+    request: web.Request,
+    config: FaultConfig,
+    normal: Callable[[], Awaitable[web.StreamResponse]],
+) -> web.StreamResponse:
+    """Produce the faulty response of ``kind``; ``normal`` makes the real answer."""
+    if kind == "429":
+        wait = config.retry_after
+        detail = (
+            f"Request was throttled. Expected available in {wait} second{'' if wait == 1 else 's'}."
+        )
+        return _json(429, {"detail": detail}, {"Retry-After": str(wait)})
+    if kind == "500":
+        code = os.urandom(4).hex().upper()
+        body = {
+            "detail": "Internal Server Error",
+            "error": {"type": "unexpected_error", "details": f"Support code: {code}"},
+        }
+        return _json(500, body)
+    if kind in ("502", "503"):
+        status = int(kind)
+        return web.Response(
+            status=status,
+            text=_NGINX_PAGE.format(status=_REASONS[status]),
+            content_type="text/html",
+            headers={"Server": "nginx"},
+        )
+    if kind == "drop":
+        _close(request)
+        # Never written: the transport is closed and aiohttp drops the response.
+        return web.Response(status=204)
+    if kind == "stall":
+        await asyncio.sleep(config.stall_time)
+        return await normal()
+    # truncate: announce the whole body, send half of it, hang up.
+    full = await normal()
+    payload = full.body if isinstance(full, web.Response) else None
+    if not isinstance(payload, bytes) or not payload:
+        return full  # nothing to cut (a redirect, say): answer normally
+    partial = web.StreamResponse(status=full.status, reason=full.reason, headers=full.headers)
+    partial.content_length = len(payload)
+    await partial.prepare(request)
+    await partial.write(payload[: len(payload) // 2])
+    _close(request)
+    return partial
