@@ -81,12 +81,15 @@ def _structure_bool(value: Any, _: type) -> bool:
     raise _Mismatch(f"expected true or false, got {_shown(value)}")
 
 
-_DECIMALS: Final[dict[str, Decimal]] = {}
 _DECIMALS_MAX: Final = 4096
 _MAGNITUDE: Final = 24
 
 
 def _structure_decimal(value: Any, _: type | None) -> Decimal:
+    return _parse_decimal(value, None)
+
+
+def _parse_decimal(value: Any, cache: dict[str, Decimal] | None) -> Decimal:
     if type(value) is str:
         try:
             number = Decimal(value)
@@ -96,8 +99,10 @@ def _structure_decimal(value: Any, _: type | None) -> Decimal:
             # Finite and of sane magnitude: "1e999999999" is valid decimal syntax, but
             # as money it is an attack on whoever computes with it next.
             if number.is_finite() and -_MAGNITUDE <= number.adjusted() <= _MAGNITUDE:
-                if len(_DECIMALS) < _DECIMALS_MAX:
-                    _DECIMALS[value] = number
+                if cache is not None:
+                    if len(cache) >= _DECIMALS_MAX:
+                        cache.clear()  # bounded; the common amounts come back at once
+                    cache[value] = number
                 return number
     raise _Mismatch(f"expected a decimal string, got {_shown(value)}")
 
@@ -176,7 +181,9 @@ _SCALAR_CHECKS: Final[Mapping[Any, str]] = {
 }
 
 
-def _fast_structure_fn(cls: type, converter: cattrs.Converter) -> Callable[[Any, type], Any]:
+def _fast_structure_fn(
+    cls: type, converter: cattrs.Converter, decimals: dict[str, Decimal]
+) -> Callable[[Any, type], Any]:
     """Generate a flat structure function for an attrs class, with scalar checks inlined.
 
     cattrs' generated functions call one hook per field (two for Optional); for a
@@ -188,8 +195,8 @@ def _fast_structure_fn(cls: type, converter: cattrs.Converter) -> Callable[[Any,
     lines = [f"def structure_{cls.__name__}(o, _=None):"]
     env: dict[str, Any] = {
         "__cl": cls,
-        "_decimals": _DECIMALS,
-        "_decimal": _structure_decimal,
+        "_decimals": decimals,
+        "_decimal": _parse_decimal,
         "_datetime": _structure_datetime,
         "_float": float,
         "_Mismatch": _Mismatch,
@@ -221,7 +228,7 @@ def _fast_structure_fn(cls: type, converter: cattrs.Converter) -> Callable[[Any,
             # Money repeats ("0.00" several times per session) and Decimals are
             # immutable, so parsed values are shared through a small cache.
             lines.append(f"        d = _decimals.get({var})")
-            lines.append(f"        {var} = _decimal({var}, None) if d is None else d")
+            lines.append(f"        {var} = _decimal({var}, _decimals) if d is None else d")
         elif kind is float:
             lines.append(f"        if type({var}) is int: {var} = _float({var})")
             lines.append(f"        elif type({var}) is not float: raise _Mismatch()")
@@ -279,9 +286,12 @@ def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Co
     converter.register_unstructure_hook(Decimal, str)
     converter.register_unstructure_hook(datetime, _unstructure_datetime)
 
+    # Parsed amounts, shared by this converter's classes (Decimals are immutable).
+    decimals: dict[str, Decimal] = {}
+
     def structure_factory(cls: type) -> Callable[[Any, type], Any]:
         if not (strict or detailed):
-            return _fast_structure_fn(cls, converter)
+            return _fast_structure_fn(cls, converter, decimals)
         generated: Callable[[Any, type], Any] = make_dict_structure_fn(
             cls,
             converter,

@@ -5,9 +5,10 @@ The walk (see :func:`walk`):
 1. Fetch page 1 with the requested ``page_size``. If ``next`` is null, done.
 2. The effective page size is ``len(page1.results)``: DRF silently caps
    ``page_size``, so the requested size is never trusted.
-3. Pages ``2..ceil(count/size)`` are fetched concurrently, at most ``window`` of
-   them in flight or buffered ahead of the consumer (memory stays bounded), and
-   yielded in server order (``ordered=True``) or as they land.
+3. Pages ``2..ceil(count/size)`` are fetched concurrently: at most ``2 * window``
+   pages requested or landed ahead of the consumer (memory stays bounded), on the
+   wire as the client's concurrency cap allows, and yielded in server order
+   (``ordered=True``) or as they land.
 4. Every page carries ``count``. If a page disagrees with page 1, is missing
    (``404 Invalid page.`` past a shrunken end) or has the wrong length, rows moved
    during the pass: the walk yields what it has (deduplicated by id) and walks
@@ -72,7 +73,8 @@ class WalkOptions:
 
     Attributes:
         page_size: the ``page_size`` asked of the server (it may cap it).
-        window: pages in flight or buffered ahead of the consumer.
+        window: sizes the read-ahead: at most ``2 * window`` pages requested or
+            landed ahead of the consumer.
         ordered: yield in server order; otherwise pages as they land.
         max_passes: how many times the list may be walked while it keeps changing.
         on_inconsistent: after ``max_passes`` unsettled passes, ``"raise"``
@@ -118,10 +120,12 @@ class _Pass:
 
 
 class _FanOut:
-    """Pages ``numbers`` fetched at most ``window`` ahead of the consumer.
+    """Pages ``numbers``, at most ``2 * window`` of them started but not yet handed out.
 
-    Started before page 1's items are handed out, so they are consumed while the
-    next pages are already on the wire.
+    Which of them are on the wire is the client's throttle's business (its
+    ``concurrency``): the surplus waits in the throttle's queue and takes a slot the
+    moment one frees, without waiting for the consumer, who may be busy turning a
+    burst of landed pages into models. Memory stays bounded by ``2 * window`` pages.
     """
 
     def __init__(
@@ -137,23 +141,22 @@ class _FanOut:
         self._fetch = fetch
         self._pending = iter(numbers)
         self._page_size = page_size
+        self._ahead = 2 * window
         self._ordered = ordered
         self._tasks = tasks  # shared with the walk, which cancels them on exit
-        self._queue: deque[asyncio.Task[RawPage | None]] = deque()
+        self._queue: deque[asyncio.Task[RawPage | None]] = deque()  # not yet handed out
         self._numbers: dict[asyncio.Task[RawPage | None], int] = {}
-        for _ in range(window):
-            if not self._start():
-                break
+        self._start_more()
 
-    def _start(self) -> bool:
-        number = next(self._pending, None)
-        if number is None:
-            return False
-        task = asyncio.ensure_future(self._fetch_or_none(number))
-        self._tasks.add(task)
-        self._numbers[task] = number
-        self._queue.append(task)
-        return True
+    def _start_more(self) -> None:
+        while len(self._queue) < self._ahead:
+            number = next(self._pending, None)
+            if number is None:
+                return
+            task = asyncio.ensure_future(self._fetch_or_none(number))
+            self._tasks.add(task)
+            self._numbers[task] = number
+            self._queue.append(task)
 
     async def _fetch_or_none(self, number: int) -> RawPage | None:
         try:
@@ -173,8 +176,7 @@ class _FanOut:
                 done, _ = await asyncio.wait(self._queue, return_when=asyncio.FIRST_COMPLETED)
                 task = min(done, key=self._numbers.__getitem__)
             self._queue.remove(task)
-            # Refill before handing out the page: keep `window` requests on the wire.
-            self._start()
+            self._start_more()  # a buffer slot was freed
             self._tasks.discard(task)
             number = self._numbers.pop(task)
             yield number, task.result()
@@ -240,8 +242,10 @@ class PageWalk(Generic[T]):
     def __aiter__(self) -> PageWalk[T]:
         return self
 
-    async def __anext__(self) -> T:
-        return await self._iterator.__anext__()
+    def __anext__(self) -> Awaitable[T]:
+        # The generator's own awaitable, not a coroutine around it: one layer less
+        # per item on the hot path.
+        return self._iterator.__anext__()
 
     async def aclose(self) -> None:
         """Stop the walk, cancel in-flight requests and wait for them to finish."""
@@ -300,6 +304,8 @@ async def _walk(
                     ordered=options.ordered,
                     tasks=state.tasks,
                 )
+                # Let the requests of pages 2.. leave before page 1 is turned into models.
+                await asyncio.sleep(0)
             for item in fresh(first):
                 yield item
             if fan_out is not None:

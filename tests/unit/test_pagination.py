@@ -96,20 +96,41 @@ async def test_server_capped_page_size_is_learned_from_page_one() -> None:
     assert sorted(fake.requests) == list(range(1, 12))
 
 
-async def test_window_bounds_requests_in_flight() -> None:
+async def test_read_ahead_is_bounded() -> None:
     fake = FakeList(5000)
     fake.gate = asyncio.Event()
     walker = walk(fake, page_size=10, window=7)
     first = [await walker.__anext__() for _ in range(10)]  # page 1, others held at the gate
     assert first == fake.ids[:10]
-    await _until(lambda: fake.in_flight == 7)
-    for _ in range(20):  # the loop runs on, but no eighth request starts
+    # 2 * window pages are requested ahead (the client's throttle decides how many
+    # are on the wire; this fake has none).
+    await _until(lambda: fake.in_flight == 14)
+    for _ in range(20):  # the loop runs on, but no fifteenth request starts
         await asyncio.sleep(0)
-    assert fake.in_flight == 7
+    assert fake.in_flight == 14
     fake.gate.set()
     rest = [item async for item in walker]
     assert first + rest == fake.ids
-    assert fake.max_in_flight == 7
+    assert fake.max_in_flight == 14
+
+
+async def test_a_stalled_consumer_bounds_the_pages_held() -> None:
+    fake = FakeList(5000)
+    walker = walk(fake, page_size=10, window=4)
+    await walker.__anext__()  # page 1 read; the consumer now stops consuming
+    for _ in range(200):
+        await asyncio.sleep(0)
+    held = len(fake.requests) - 1
+    assert held == 8  # 2 * window pages, then nothing until the consumer takes one
+    for _ in range(200):
+        await asyncio.sleep(0)
+    assert len(fake.requests) - 1 == held  # stable: nothing more is fetched
+    items = [await walker.__anext__() for _ in range(19)]  # consume the rest of page 1, and page 2
+    assert items == fake.ids[1:20]
+    for _ in range(200):
+        await asyncio.sleep(0)
+    assert len(fake.requests) - 1 == held + 1  # one page consumed, one more fetched
+    await walker.aclose()
 
 
 async def test_rows_inserted_at_the_head_mid_walk_are_not_duplicated() -> None:
@@ -185,12 +206,12 @@ async def test_early_break_cancels_requests_in_flight() -> None:
     fake = FakeList(10_000)
     fake.gate = asyncio.Event()  # pages 2.. wait forever unless cancelled
     async for _item in walk(fake, page_size=10, window=6):
-        await _until(lambda: fake.in_flight == 6)
+        await _until(lambda: fake.in_flight == 12)
         break
     # Dropping the iterator cancelled the six held requests at once (no garbage
     # collection involved); they only need the loop to unwind.
     await _until(lambda: fake.in_flight == 0)
-    assert fake.cancelled == 6
+    assert fake.cancelled == 12
 
 
 async def test_aclose_and_async_with_wait_for_cancellation() -> None:
@@ -198,9 +219,9 @@ async def test_aclose_and_async_with_wait_for_cancellation() -> None:
     fake.gate = asyncio.Event()
     async with walk(fake, page_size=10, window=4) as walker:
         await walker.__anext__()
-        await _until(lambda: fake.in_flight == 4)
+        await _until(lambda: fake.in_flight == 8)
     assert fake.in_flight == 0  # no waiting needed: aclose awaited them
-    assert fake.cancelled == 4
+    assert fake.cancelled == 8
 
 
 async def test_cancelling_the_consumer_propagates_cancelled_error_unchanged() -> None:
@@ -214,13 +235,13 @@ async def test_cancelling_the_consumer_propagates_cancelled_error_unchanged() ->
 
     task = asyncio.create_task(consume())
     await reached.wait()
-    await _until(lambda: fake.in_flight == 5)
+    await _until(lambda: fake.in_flight == 10)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert task.cancelled()
     assert fake.in_flight == 0
-    assert fake.cancelled == 5
+    assert fake.cancelled == 10
 
 
 async def _until(condition: Callable[[], bool]) -> None:

@@ -1,0 +1,185 @@
+"""A latency-injecting DRF page server for ``fanout.py``, run in its own process.
+
+Child: ``python bench/_server.py --pages P --page-size S --latency L`` binds
+127.0.0.1 on a free port, prints the port on stdout, and serves
+``GET /api/v1/users/{USER_ID}/charging-sessions/`` with Django REST Framework's
+page-number semantics (``count``/``next``/``previous``/``results``; ``page`` and
+``page_size`` capped at 100; ``404 {"detail": "Invalid page."}`` past the end),
+sleeping ``L`` seconds per request. Page results are rendered once at start, so
+the server's CPU is not what is measured. It exits on SIGTERM or when its stdin
+closes (the parent died).
+
+Parent: :class:`ServerProcess` starts the child in its own session (Ctrl-C reaches
+only the parent, whose ``finally`` stops the child).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Final
+
+import orjson
+from _records import session_records
+from aiohttp import web
+
+USER_ID: Final = "0b5a3f8e-6a5e-4d0c-9d5e-1f3c2b7a9e10"
+MAX_PAGE_SIZE: Final = 100
+DEFAULT_PAGE_SIZE: Final = 10
+_INVALID_PAGE: Final = orjson.dumps({"detail": "Invalid page."})
+_NOT_FOUND: Final = orjson.dumps({"detail": "Not found."})
+_NO_AUTH: Final = orjson.dumps({"detail": "Authentication credentials were not provided."})
+
+
+class _Pages:
+    """Results of each (page_size, page) serialized once; the envelope per request."""
+
+    def __init__(self, total: int, page_size: int, seed: int) -> None:
+        self.records = [orjson.Fragment(orjson.dumps(r)) for r in session_records(total, seed)]
+        self._rendered: dict[tuple[int, int], orjson.Fragment] = {}
+        for number in range(1, -(-total // page_size) + 1):
+            self.results(page_size, number)
+
+    def results(self, size: int, number: int) -> orjson.Fragment:
+        key = (size, number)
+        rendered = self._rendered.get(key)
+        if rendered is None:
+            rows = self.records[(number - 1) * size : number * size]
+            rendered = self._rendered[key] = orjson.Fragment(orjson.dumps(rows))
+        return rendered
+
+
+def _page_size(raw: str | None) -> int:
+    # DRF's _positive_int(strict=True, cutoff=max_page_size); invalid -> the default.
+    try:
+        size = int(raw) if raw is not None else 0
+    except ValueError:
+        size = 0
+    return min(size, MAX_PAGE_SIZE) if size > 0 else DEFAULT_PAGE_SIZE
+
+
+def make_app(pages: _Pages, latency: float) -> web.Application:
+    total = len(pages.records)
+
+    async def charging_sessions(request: web.Request) -> web.Response:
+        await asyncio.sleep(latency)
+        if not request.headers.get("Authorization", "").startswith("Bearer "):
+            return web.Response(status=401, body=_NO_AUTH, content_type="application/json")
+        if request.match_info["user_id"] != USER_ID:
+            return web.Response(status=404, body=_NOT_FOUND, content_type="application/json")
+        size = _page_size(request.query.get("page_size"))
+        last = max(1, -(-total // size))
+        raw = request.query.get("page") or "1"
+        try:
+            number = last if raw == "last" else int(raw)
+        except ValueError:
+            number = 0
+        if not 1 <= number <= last:
+            return web.Response(status=404, body=_INVALID_PAGE, content_type="application/json")
+        url = request.url
+        query = dict(sorted(url.query.items()))  # DRF's replace_query_param sorts
+        nxt = url.with_query({**query, "page": number + 1}) if number < last else None
+        prev = None
+        if number == 2:  # DRF drops `page` from the link to page 1
+            prev = url.with_query({k: v for k, v in query.items() if k != "page"})
+        elif number > 2:
+            prev = url.with_query({**query, "page": number - 1})
+        body = orjson.dumps(
+            {
+                "count": total,
+                "next": None if nxt is None else str(nxt),
+                "previous": None if prev is None else str(prev),
+                "results": pages.results(size, number),
+            }
+        )
+        return web.Response(body=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/api/v1/users/{user_id}/charging-sessions/", charging_sessions)
+    return app
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    pages = _Pages(args.pages * args.page_size, args.page_size, args.seed)
+    runner = web.AppRunner(make_app(pages, args.latency), access_log=None)
+    await runner.setup()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    await web.SockSite(runner, sock, backlog=1024).start()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+
+    stdin = sys.stdin.fileno()
+
+    def watch_parent() -> None:
+        if not os.read(stdin, 4096):  # EOF: the parent closed the pipe or died
+            loop.remove_reader(stdin)
+            stop.set()
+
+    loop.add_reader(stdin, watch_parent)
+    print(sock.getsockname()[1], flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+class ServerProcess:
+    """The page server in a child process; a context manager that always stops it."""
+
+    def __init__(self, *, pages: int, page_size: int, latency: float, seed: int = 2026) -> None:
+        argv = [sys.executable, str(Path(__file__).resolve()), "--pages", str(pages)]
+        argv += ["--page-size", str(page_size), "--latency", str(latency), "--seed", str(seed)]
+        self._proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
+        )
+        try:
+            assert self._proc.stdout is not None
+            line = self._proc.stdout.readline()
+            if not line.strip():
+                raise RuntimeError(f"page server failed to start (exit {self._proc.wait()})")
+            self.base_url = f"http://127.0.0.1:{int(line)}"
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        proc = self._proc
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                pipe.close()
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=100)
+    parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=2026)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    asyncio.run(_serve(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
