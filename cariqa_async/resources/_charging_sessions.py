@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, Iterable
+
+from .._many import ManySessions, UserDone
 from .._pagination import OnInconsistent, PageWalk
 from .._protocol import api_path, segment
 from ..models import ChargingSession, Page
@@ -80,6 +83,54 @@ class ChargingSessions(Resource):
             ordered=ordered,
             max_passes=max_passes,
             on_inconsistent=on_inconsistent,
+        )
+
+    def iter_many(
+        self,
+        user_ids: Iterable[str] | AsyncIterable[str],
+        *,
+        users_in_flight: int = 8,
+        page_size: int = 100,
+        window: int = 2,
+        on_user_done: UserDone | None = None,
+    ) -> ManySessions:
+        """``(user_id, session)`` for every session of many users, each exactly once.
+
+        Up to ``users_in_flight`` users are walked at once (each as :meth:`iter`,
+        with a read-ahead of ``window`` pages), all within the client's concurrency
+        cap and rate limit. The cap serves requests first come, first served and
+        each walk keeps only a few requests queued, so a user with 100,000
+        sessions does not starve the rest. Sessions of different users
+        interleave; a user's own sessions stay in server order.
+
+        A user whose walk fails (unknown user, retries exhausted, bad data...) is
+        recorded in ``.failures`` and skipped; the others go on. A bad token
+        (401/403) stops everything. Duplicate ids are walked once.
+
+        Args:
+            user_ids: any iterable or async iterable, e.g.
+                ``(u.id async for u in client.users.iter())``.
+            on_user_done: called as ``on_user_done(user_id, count)`` (sync or
+                async) after the last session of that user was yielded: the hook
+                for checkpoints.
+
+        Raises:
+            AuthenticationError, PermissionDeniedError: the token was refused.
+
+        Example::
+
+            many = client.charging_sessions.iter_many(user_ids, users_in_flight=16)
+            async for user_id, session in many:
+                ...
+            print(many.failures)
+        """
+        return ManySessions(
+            self,
+            user_ids,
+            users_in_flight=users_in_flight,
+            page_size=page_size,
+            window=window,
+            on_user_done=on_user_done,
         )
 
     async def get(self, user_id: str, session_id: str) -> ChargingSession:

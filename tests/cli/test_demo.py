@@ -26,7 +26,7 @@ def test_demo_exports_every_session_once(
     assert len(ids) == len(set(ids)) > 0
     assert all(isinstance(record["user_id"], str) for record in records)
     out = capsys.readouterr().out
-    assert f"Exported {len(records)} sessions of 25 users" in out
+    assert f"Exported {len(records):,} sessions of 25 users" in out
     assert "kWh" in out
     assert "spend:" in out
 

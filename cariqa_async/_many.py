@@ -1,0 +1,173 @@
+"""Walking the sessions of many users at once: bounded, fair, failure-tolerant."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING
+
+from .errors import AuthenticationError, CariqaError, PermissionDeniedError
+from .models import ChargingSession
+
+if TYPE_CHECKING:
+    from .resources import ChargingSessions
+
+#: ``on_user_done(user_id, sessions_yielded)``; may be a coroutine function.
+UserDone = Callable[[str, int], Awaitable[None] | None]
+
+
+class _Fatal:
+    """An error that ends the whole walk (a bad token), not just one user's."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+_Event = (
+    tuple[str, ChargingSession]  # a session of a user
+    | tuple[str, int]  # the user is complete, with this many sessions (-1: all done)
+    | tuple[str, Exception]  # the user failed
+    | tuple[str, _Fatal]  # stop everything
+)
+
+_QUEUE_ITEMS = 2048
+
+
+class ManySessions:
+    """``(user_id, session)`` for every session of many users; see ``iter_many``.
+
+    Attributes:
+        failures: user id -> the error that made that user's walk fail. Filled in
+            as the walk goes; complete once iteration ends.
+        users_done: users whose every session was yielded.
+    """
+
+    def __init__(
+        self,
+        sessions: ChargingSessions,
+        user_ids: Iterable[str] | AsyncIterable[str],
+        *,
+        users_in_flight: int,
+        page_size: int,
+        window: int,
+        on_user_done: UserDone | None,
+    ) -> None:
+        if users_in_flight < 1:
+            raise ValueError(f"users_in_flight must be at least 1, got {users_in_flight}")
+        self.failures: dict[str, Exception] = {}
+        self.users_done = 0
+        self._iterator = self._run(
+            sessions, user_ids, users_in_flight, page_size, window, on_user_done
+        )
+
+    def __aiter__(self) -> ManySessions:
+        return self
+
+    def __anext__(self) -> Awaitable[tuple[str, ChargingSession]]:
+        return self._iterator.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop: cancel every user's walk and wait for them."""
+        await self._iterator.aclose()  # type: ignore[attr-defined]
+
+    async def __aenter__(self) -> ManySessions:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def _run(
+        self,
+        sessions: ChargingSessions,
+        user_ids: Iterable[str] | AsyncIterable[str],
+        users_in_flight: int,
+        page_size: int,
+        window: int,
+        on_user_done: UserDone | None,
+    ) -> AsyncIterator[tuple[str, ChargingSession]]:
+        # A bounded queue between the user walks and the consumer: backpressure keeps
+        # memory flat, and each walk's small read-ahead keeps one huge user from
+        # crowding the others out of the client's (first come, first served) cap.
+        queue: asyncio.Queue[_Event] = asyncio.Queue(_QUEUE_ITEMS)
+        next_user = _user_source(user_ids)
+        finished = 0
+
+        async def worker() -> None:
+            nonlocal finished
+            try:
+                while (user_id := await next_user()) is not None:
+                    count = 0
+                    try:
+                        walk = sessions.iter(user_id, page_size=page_size, concurrency=window)
+                        async with walk:
+                            async for session in walk:
+                                await queue.put((user_id, session))
+                                count += 1
+                    except (AuthenticationError, PermissionDeniedError) as exc:
+                        # The token is bad: no other user will fare better.
+                        await queue.put(("", _Fatal(exc)))
+                        return
+                    except (CariqaError, ValueError) as exc:
+                        await queue.put((user_id, exc))
+                        continue
+                    await queue.put((user_id, count))
+            finally:
+                finished += 1
+                if finished == users_in_flight:
+                    queue.put_nowait(("", -1))  # may exceed maxsize by one: never blocks
+
+        workers = [asyncio.ensure_future(worker()) for _ in range(users_in_flight)]
+        try:
+            while True:
+                user_id, payload = await queue.get()
+                if isinstance(payload, ChargingSession):
+                    yield user_id, payload
+                elif isinstance(payload, _Fatal):
+                    raise payload.error
+                elif isinstance(payload, Exception):
+                    self.failures[user_id] = payload
+                elif payload >= 0:
+                    self.users_done += 1
+                    if on_user_done is not None:
+                        result = on_user_done(user_id, payload)
+                        if inspect.isawaitable(result):
+                            await result
+                else:
+                    break
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+
+def _user_source(
+    user_ids: Iterable[str] | AsyncIterable[str],
+) -> Callable[[], Awaitable[str | None]]:
+    """Hand out each distinct user id once, to whichever worker asks next."""
+    seen: set[str] = set()
+    lock = asyncio.Lock()
+    if isinstance(user_ids, AsyncIterable):
+        iterator = aiter(user_ids)
+
+        async def next_async() -> str | None:
+            async with lock:  # an async iterator must not be advanced concurrently
+                async for user_id in iterator:
+                    if user_id not in seen:
+                        seen.add(user_id)
+                        return user_id
+                return None
+
+        return next_async
+    plain = iter(user_ids)
+
+    async def next_plain() -> str | None:
+        for user_id in plain:
+            if user_id not in seen:
+                seen.add(user_id)
+                return user_id
+        return None
+
+    return next_plain
