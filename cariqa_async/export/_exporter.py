@@ -102,16 +102,24 @@ class _Committer:
         self._checkpoint = checkpoint
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._stopping = False
 
     def completed(self, user_id: str, sessions: int) -> None:
         self._checkpoint.record(user_id, sessions)
         self._wake.set()
 
     async def run(self) -> None:
-        while True:
+        # Never cancelled mid-round (a taken batch would be lost): `stop` asks it to
+        # finish, and one last round then picks up every straggler.
+        while not self._stopping:
             await self._wake.wait()
             self._wake.clear()
             await self.commit()
+        await self.commit()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
 
     async def commit(self) -> None:
         async with self._lock:
@@ -296,10 +304,9 @@ async def _finish(
 ) -> None:
     if sink.closed:
         return
-    background.cancel()
-    await asyncio.gather(background, return_exceptions=True)
+    committer.stop()
     try:
-        await committer.commit()
+        await background
     finally:
         sink.close()
         checkpoint.close()

@@ -1,0 +1,214 @@
+"""The exporter in-process against the sandbox: formats, resume, failures, throttling."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from cariqa_async import CariqaClient, PermissionDeniedError, RetryPolicy
+from cariqa_async.export import ExportError, ExportProgress, columns, export_sessions
+from cariqa_async.export._files import drop_torn_tail
+from cariqa_async.sandbox import Sandbox
+
+
+@pytest.fixture(autouse=True)
+def _no_leaks(no_leaked_tasks: None) -> None:
+    """Every export test must leave no task running."""
+
+
+def ids_of(path: Path) -> list[tuple[str, str]]:
+    return [(r["user_id"], r["id"]) for r in map(json.loads, path.read_text("utf-8").splitlines())]
+
+
+def expected(sb: Sandbox, users: list[str]) -> set[tuple[str, str]]:
+    return {(u, s) for u in users for s in sb.session_ids(u)}
+
+
+def client_for(sb: Sandbox, **kwargs: object) -> CariqaClient:
+    policy = RetryPolicy(max_retries=10, backoff_base=0.001, backoff_cap=0.01)
+    return CariqaClient(sb.token, base_url=sb.url, retry=policy, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_jsonl_export_and_progress(tmp_path: Path) -> None:
+    seen: list[ExportProgress] = []
+    async with Sandbox(seed=3, users=30) as sb, client_for(sb) as client:
+        out = tmp_path / "s.jsonl"
+        result = await export_sessions(
+            client, sb.user_ids, out, users_total=30, progress=seen.append, progress_interval=0
+        )
+        assert result.ok
+        assert result.users_done == 30
+        got = ids_of(out)
+        assert len(got) == len(set(got)) == result.sessions
+        assert set(got) == expected(sb, sb.user_ids)
+        assert seen[-1].users_done == 30
+        assert seen[-1].sessions == result.sessions
+        assert result.kwh > 0
+        assert sum(result.spend.values()) > 0
+        with pytest.raises(ExportError, match="already exists"):
+            await export_sessions(client, sb.user_ids, out)
+        with pytest.raises(ExportError, match="either"):
+            await export_sessions(client, sb.user_ids, out, resume=True, overwrite=True)
+        with pytest.raises(ExportError, match="nothing to resume"):
+            await export_sessions(client, sb.user_ids, out, resume=True)
+
+
+async def test_resume_drops_torn_and_partial_records(tmp_path: Path) -> None:
+    async with Sandbox(seed=4, sessions_per_user=[30, 40, 50, 60]) as sb, client_for(sb) as client:
+        users = sb.user_ids
+        out = tmp_path / "s.jsonl"
+        await export_sessions(client, users[:2], out)
+        # Fake a crash: the checkpoint knows users 0 and 1; user 2 is half written
+        # and the last line is torn mid-record.
+        checkpoint = out.with_name("s.jsonl.checkpoint")
+        header = json.dumps({"cariqa_async_export": 1, "format": "jsonl"}).replace(" ", "")
+        lines = [header] + [json.dumps({"user_id": u, "sessions": 1}) for u in users[:2]]
+        checkpoint.write_text("\n".join(lines) + '\n{"user_id": "torn', encoding="utf-8")
+        partial = [json.dumps({"user_id": users[2], "id": s}) for s in sb.session_ids(users[2])[:7]]
+        with out.open("a", encoding="utf-8") as handle:
+            handle.write("\n".join(partial) + '\n{"user_id": "' + users[3] + '", "id": "to')
+        result = await export_sessions(client, users, out, resume=True)
+        assert result.users_skipped == 2
+        assert result.users_done == 2
+        got = ids_of(out)
+        assert len(got) == len(set(got))
+        assert set(got) == expected(sb, users)
+        assert not checkpoint.exists()
+
+
+async def test_a_foreign_checkpoint_is_refused(tmp_path: Path) -> None:
+    async with Sandbox(seed=4, sessions_per_user=[3]) as sb, client_for(sb) as client:
+        out = tmp_path / "s.csv"
+        out.with_name("s.csv.checkpoint").write_text(
+            '{"cariqa_async_export": 1, "format": "jsonl"}\n'
+        )
+        with pytest.raises(ExportError, match="different export"):
+            await export_sessions(client, sb.user_ids, out, format="csv", resume=True)
+        out.with_name("s.csv.checkpoint").write_text("garbage\n")
+        with pytest.raises(ExportError, match="not a cariqa-async checkpoint"):
+            await export_sessions(client, sb.user_ids, out, format="csv", resume=True)
+
+
+async def test_csv_resume_keeps_the_header_and_whole_rows(tmp_path: Path) -> None:
+    async with Sandbox(seed=8, sessions_per_user=[25, 35, 45]) as sb, client_for(sb) as client:
+        users = sb.user_ids
+        out = tmp_path / "s.csv"
+        result = await export_sessions(client, [users[0], "ghost", users[1]], out, format="csv")
+        assert set(result.failures) == {"ghost"}
+        with out.open("a", encoding="utf-8") as handle:  # a torn row of a new user
+            handle.write(f'{users[2]},abc,"2026-01-01T00:00:00Z\nhalf')
+        result = await export_sessions(client, users, out, format="csv", resume=True)
+        assert result.ok
+        assert result.users_skipped == 2
+        with out.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        assert tuple(rows[0]) == columns()
+        got = [(r[0], r[1]) for r in rows[1:]]
+        assert len(got) == len(set(got))
+        assert set(got) == expected(sb, users)
+
+
+async def test_parquet_export_and_resume(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    async with Sandbox(seed=9, sessions_per_user=[0, 20, 33]) as sb, client_for(sb) as client:
+        out = tmp_path / "s.parquet"
+        result = await export_sessions(client, ["ghost", *sb.user_ids], out, format="parquet")
+        assert set(result.failures) == {"ghost"}
+        assert not out.exists()  # incomplete: still JSON Lines, waiting for a resume
+        result = await export_sessions(client, sb.user_ids, out, format="parquet", resume=True)
+        assert result.ok
+        table = pq.read_table(out)
+        assert table.num_rows == 53
+        assert set(table.column("id").to_pylist()) == {
+            s for u in sb.user_ids for s in sb.session_ids(u)
+        }
+        assert not list(tmp_path.glob("*.partial"))
+
+
+async def test_a_refused_token_leaves_no_files(tmp_path: Path) -> None:
+    async with Sandbox(seed=1, sessions_per_user=[5]) as sb:
+        async with CariqaClient("bad-token", base_url=sb.url) as client:
+            out = tmp_path / "s.jsonl"
+            with pytest.raises(PermissionDeniedError):
+                await export_sessions(client, sb.user_ids, out)
+        assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_429_storm_slows_every_worker_and_the_export_completes(tmp_path: Path) -> None:
+    async with (
+        Sandbox(seed=6, sessions_per_user=[60] * 40, latency=0.005, retry_after=0) as sb,
+        client_for(sb, concurrency=16) as client,
+    ):
+        calm, storm = sb.user_ids[:20], sb.user_ids[20:]
+        await export_sessions(client, calm, tmp_path / "calm.jsonl", page_size=10)
+        assert sb.stats.max_in_flight == 16
+        sb.reset_stats()
+        sb.set_faults(faults={"429": 0.5})
+        limits: list[int] = []
+
+        def watch(_: ExportProgress) -> None:
+            limits.append(client.throttle.limit)
+
+        out = tmp_path / "storm.jsonl"
+        result = await export_sessions(
+            client, storm, out, page_size=10, progress=watch, progress_interval=0
+        )
+        assert result.ok
+        assert set(ids_of(out)) == expected(sb, storm)
+        assert sb.stats.faults["429"] > 20
+        assert client.stats.rate_limited == sb.stats.faults["429"]
+        assert min(limits) <= 2  # every worker was slowed down at once...
+        assert sb.stats.max_in_flight < 16
+        sb.clear_faults()
+        await export_sessions(client, calm, tmp_path / "after.jsonl", page_size=10)
+        assert client.throttle.limit > min(limits)  # ...and climbs back once 429s stop
+
+
+def test_drop_torn_tail(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"a\nb\nc")
+    drop_torn_tail(path)
+    assert path.read_bytes() == b"a\nb\n"
+    path.write_bytes(b"no newline at all")
+    drop_torn_tail(path)
+    assert path.read_bytes() == b""
+    path.write_bytes(b"x" * 70_000 + b"\n" + b"y" * 70_000)
+    drop_torn_tail(path)
+    assert path.read_bytes() == b"x" * 70_000 + b"\n"
+
+
+async def test_iter_many_is_fair_and_collects_failures() -> None:
+    sizes = [3000, 5, 5, 5, 5, 5, 5, 5]
+    async with (
+        Sandbox(seed=2, sessions_per_user=sizes, latency=0.002) as sb,
+        client_for(sb, concurrency=4) as client,
+    ):
+        big, small = sb.user_ids[0], sb.user_ids[1:]
+        finished: list[str] = []
+        many = client.charging_sessions.iter_many(
+            [big, "ghost", *small, big], users_in_flight=4, page_size=50,
+            on_user_done=lambda user, count: finished.append(user),
+        )  # fmt: skip
+        got = [(user, session.id) async for user, session in many]
+        assert set(many.failures) == {"ghost"}
+        assert len(got) == len(set(got)) == sum(sizes)
+        # The small users were not stuck behind the big one's sixty pages.
+        assert finished.index(big) == len(finished) - 1
+        assert many.users_done == len(sizes)
+        with pytest.raises(ValueError, match="users_in_flight"):
+            client.charging_sessions.iter_many([big], users_in_flight=0)
+
+
+async def test_iter_many_with_an_async_source_and_early_exit() -> None:
+    async with Sandbox(seed=2, sessions_per_user=[500] * 6, latency=0.001) as sb:
+        async with client_for(sb) as client:
+            source = (user.id async for user in client.users.iter())
+            async with client.charging_sessions.iter_many(source) as many:
+                async for _ in many:
+                    break
+            assert client.stats.in_flight == 0
+            await asyncio.sleep(0)
