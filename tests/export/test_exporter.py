@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 from pathlib import Path
@@ -204,11 +203,12 @@ async def test_iter_many_is_fair_and_collects_failures() -> None:
 
 
 async def test_iter_many_with_an_async_source_and_early_exit() -> None:
-    async with Sandbox(seed=2, sessions_per_user=[500] * 6, latency=0.001) as sb:
-        async with client_for(sb) as client:
-            source = (user.id async for user in client.users.iter())
-            async with client.charging_sessions.iter_many(source) as many:
-                async for _ in many:
-                    break
-            assert client.stats.in_flight == 0
-            await asyncio.sleep(0)
+    async with (
+        Sandbox(seed=2, sessions_per_user=[500] * 6, latency=0.001) as sb,
+        client_for(sb) as client,
+    ):
+        source = (user.id async for user in client.users.iter())
+        async with client.charging_sessions.iter_many(source) as many:
+            async for _ in many:
+                break
+        assert client.stats.in_flight == 0  # leaving the block cancelled and awaited all
