@@ -88,6 +88,10 @@ def run(command: Callable[[], Coroutine[Any, Any, int]]) -> int:
 
     try:
         return asyncio.run(command())
+    except BrokenPipeError:
+        # `cariqa-async ... | head`: the reader left; that is not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
