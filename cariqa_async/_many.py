@@ -147,27 +147,21 @@ def _user_source(
     user_ids: Iterable[str] | AsyncIterable[str],
 ) -> Callable[[], Awaitable[str | None]]:
     """Hand out each distinct user id once, to whichever worker asks next."""
+    iterator = aiter(user_ids if isinstance(user_ids, AsyncIterable) else _as_async(user_ids))
     seen: set[str] = set()
     lock = asyncio.Lock()
-    if isinstance(user_ids, AsyncIterable):
-        iterator = aiter(user_ids)
 
-        async def next_async() -> str | None:
-            async with lock:  # an async iterator must not be advanced concurrently
-                async for user_id in iterator:
-                    if user_id not in seen:
-                        seen.add(user_id)
-                        return user_id
-                return None
+    async def next_user() -> str | None:
+        async with lock:  # an async iterator must not be advanced concurrently
+            async for user_id in iterator:
+                if user_id not in seen:
+                    seen.add(user_id)
+                    return user_id
+            return None
 
-        return next_async
-    plain = iter(user_ids)
+    return next_user
 
-    async def next_plain() -> str | None:
-        for user_id in plain:
-            if user_id not in seen:
-                seen.add(user_id)
-                return user_id
-        return None
 
-    return next_plain
+async def _as_async(items: Iterable[str]) -> AsyncIterator[str]:
+    for item in items:
+        yield item

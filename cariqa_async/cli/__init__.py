@@ -70,17 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._demo import run_demo
 
         return run_demo(args)
-    from ..sandbox._cli import run, sandbox_from_args
+    from ..sandbox._cli import serve_args
 
-    try:
-        sandbox = sandbox_from_args(args)
-    except ValueError as exc:
-        parser.error(str(exc))
-    try:
-        return run(sandbox)
-    except OSError as exc:
-        print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 1
+    return serve_args(parser, args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,7 +19,7 @@ from typing import TextIO
 from ._faults import FAULT_KINDS, FaultKind
 from ._server import DEFAULT_TOKEN, DEFAULT_USERS, Sandbox
 
-__all__ = ["add_arguments", "main", "run", "sandbox_from_args", "serve"]
+__all__ = ["add_arguments", "main", "run", "sandbox_from_args", "serve", "serve_args"]
 
 
 def _int_list(text: str) -> list[int]:
@@ -175,7 +175,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             description="Serve a local simulator of the Cariqa Connect API.",
         )
     )
-    args = parser.parse_args(argv)
+    return serve_args(parser, parser.parse_args(argv))
+
+
+def serve_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Serve the sandbox ``args`` (parsed by ``parser``) describe; return the exit status.
+
+    Bad settings exit through ``parser.error`` (status 2); an address in use is 1.
+    """
     try:
         sandbox = sandbox_from_args(args)
     except ValueError as exc:
