@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import operator
 import os
 import platform
 import time
@@ -391,7 +392,10 @@ class CariqaClient:
         max_passes: int | None = None,
         on_inconsistent: OnInconsistent | None = None,
         key: str = "id",
-    ) -> PageWalk[T]:
+        batched: bool = False,
+        records: bool = False,
+    ) -> PageWalk[Any]:
+        """A list walk yielding models, or with ``records`` the API's checked dicts."""
         self._require_open()
         defaults = self._walk_defaults
         options = attrs.evolve(
@@ -414,15 +418,17 @@ class CariqaClient:
             )
             return RawPage(number, count, results, next_link is not None)
 
-        def structure(rows: list[dict[str, Any]], number: int) -> list[T]:
+        def structure(rows: list[dict[str, Any]], number: int) -> list[Any]:
             query = {**base, "page": number, "page_size": page_size}
-            where = _protocol.describe(path, _protocol.query(query))
-            return structurer.many(rows, cls, self._schema_error("GET", where))
+            on_error = self._schema_error("GET", _protocol.describe(path, _protocol.query(query)))
+            if records:
+                return structurer.check_many(rows, cls, on_error)
+            return structurer.many(rows, cls, on_error)
 
-        def identity(item: T) -> Hashable:
-            return getattr(item, key)  # type: ignore[no-any-return]
-
-        return PageWalk(fetch, structure, identity, options, path=path)
+        identity: Callable[[Any], Hashable] = (
+            operator.itemgetter(key) if records else operator.attrgetter(key)
+        )
+        return PageWalk(fetch, structure, identity, options, path=path, batched=batched)
 
 
 def _retry_reason(exc: BaseException) -> str:

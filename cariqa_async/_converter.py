@@ -182,7 +182,7 @@ _SCALAR_CHECKS: Final[Mapping[Any, str]] = {
 
 
 def _fast_structure_fn(
-    cls: type, converter: cattrs.Converter, decimals: dict[str, Decimal]
+    cls: type, converter: cattrs.Converter, decimals: dict[str, Decimal], *, build: bool = True
 ) -> Callable[[Any, type], Any]:
     """Generate a flat structure function for an attrs class, with scalar checks inlined.
 
@@ -191,6 +191,9 @@ def _fast_structure_fn(
     the checks inline and calls out only for nested classes and rarer types. It
     accepts exactly what the hooks above accept (a property test pins that); on
     any failure it just raises, and the detailed twin converter explains where.
+
+    With ``build=False`` it only checks, with the very same code, and returns the
+    payload unchanged: for exports that write what the API sent.
     """
     lines = [f"def structure_{cls.__name__}(o, _=None):"]
     env: dict[str, Any] = {
@@ -238,7 +241,9 @@ def _fast_structure_fn(
             env[f"_h{index}"] = converter.get_structure_hook(kind)
             env[f"_t{index}"] = kind
             lines.append(f"        {var} = _h{index}({var}, _t{index})")
-    if _plain_slotted(cls):
+    if not build:
+        lines.append("    return o")
+    elif _plain_slotted(cls):
         # A frozen class's __init__ goes through object.__setattr__ per field; for
         # plain slotted classes (no validators, converters or init hooks) setting
         # the slots directly builds the identical object ~25% faster.
@@ -266,12 +271,15 @@ def _plain_slotted(cls: type) -> bool:
     )
 
 
-def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Converter:
+def make_converter(
+    *, strict: bool = False, detailed: bool = False, check_only: bool = False
+) -> cattrs.Converter:
     """Build the converter used for every model.
 
     Args:
         strict: reject unknown fields and require every field to be present.
         detailed: collect field paths on failure (slower; used to explain errors).
+        check_only: its structure hooks validate and return the JSON unchanged.
     """
     converter = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=strict)
     for kind, hook in (
@@ -291,7 +299,7 @@ def make_converter(*, strict: bool = False, detailed: bool = False) -> cattrs.Co
 
     def structure_factory(cls: type) -> Callable[[Any, type], Any]:
         if not (strict or detailed):
-            return _fast_structure_fn(cls, converter, decimals)
+            return _fast_structure_fn(cls, converter, decimals, build=not check_only)
         generated: Callable[[Any, type], Any] = make_dict_structure_fn(
             cls,
             converter,
@@ -330,30 +338,49 @@ class Structurer:
     returns the exception to raise, so this module needs no request context.
     """
 
-    __slots__ = ("_detailed", "_fast", "_hooks", "strict")
+    __slots__ = ("_checker", "_detailed", "_fast", "_hooks", "strict")
 
     def __init__(self, *, strict: bool = False) -> None:
         self.strict = strict
         self._fast = make_converter(strict=strict)
         self._detailed = make_converter(strict=strict, detailed=True)
-        self._hooks: dict[type, Callable[[Any, type], Any]] = {}
+        # Strict mode has no separate fast path; its checks are the building ones.
+        self._checker = self._fast if strict else make_converter(check_only=True)
+        self._hooks: dict[tuple[type, bool], Callable[[Any, type], Any]] = {}
 
-    def _hook(self, cls: type[T]) -> Callable[[Any, type], T]:
-        hook = self._hooks.get(cls)
+    def _hook(self, cls: type[T], *, build: bool = True) -> Callable[[Any, type], Any]:
+        hook = self._hooks.get((cls, build))
         if hook is None:
-            hook = self._hooks[cls] = self._fast.get_structure_hook(cls)
+            converter = self._fast if build else self._checker
+            hook = self._hooks[cls, build] = converter.get_structure_hook(cls)
         return hook
 
     def one(self, data: Any, cls: type[T], on_error: _ErrorFactory, where: str = "") -> T:
         """Structure one object; ``where`` prefixes the field path in errors."""
         try:
-            return self._hook(cls)(data, cls)
+            value: T = self._hook(cls)(data, cls)
         except Exception as exc:
             raise self._explain(data, cls, where, exc, on_error) from None
+        return value
 
     def many(self, items: Sequence[Any], cls: type[T], on_error: _ErrorFactory) -> list[T]:
         """Structure a list of objects (a page's ``results``)."""
-        hook = self._hook(cls)
+        return self._run_all(items, cls, on_error, build=True)
+
+    def check_many(
+        self, items: list[dict[str, Any]], cls: type, on_error: _ErrorFactory
+    ) -> list[dict[str, Any]]:
+        """Check a list of objects exactly as :meth:`many` would, and return it as is.
+
+        For exports that write what the API sent: the same errors, no models.
+        """
+        self._run_all(items, cls, on_error, build=False)
+        return items
+
+    def _run_all(
+        self, items: Sequence[Any], cls: type, on_error: _ErrorFactory, *, build: bool
+    ) -> list[Any]:
+        hook = self._hook(cls, build=build)
         try:
             return [hook(item, cls) for item in items]
         except Exception:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+)
+from typing import TYPE_CHECKING, Any
 
 from .errors import AuthenticationError, CariqaError, PermissionDeniedError
 from .models import ChargingSession
@@ -15,6 +22,9 @@ if TYPE_CHECKING:
 
 #: ``on_user_done(user_id, sessions_yielded)``; may be a coroutine function.
 UserDone = Callable[[str, int], Awaitable[None] | None]
+
+#: Pages (not sessions) buffered between the user walks and the consumer.
+_QUEUE_PAGES = 64
 
 
 class _Fatal:
@@ -26,14 +36,7 @@ class _Fatal:
         self.error = error
 
 
-_Event = (
-    tuple[str, ChargingSession]  # a session of a user
-    | tuple[str, int]  # the user is complete, with this many sessions (-1: all done)
-    | tuple[str, Exception]  # the user failed
-    | tuple[str, _Fatal]  # stop everything
-)
-
-_QUEUE_ITEMS = 2048
+_DONE = object()  # a user's walk completed; the count follows in the event
 
 
 class ManySessions:
@@ -54,30 +57,42 @@ class ManySessions:
         page_size: int,
         window: int,
         on_user_done: UserDone | None,
+        records: bool = False,
     ) -> None:
         if users_in_flight < 1:
             raise ValueError(f"users_in_flight must be at least 1, got {users_in_flight}")
         self.failures: dict[str, Exception] = {}
         self.users_done = 0
-        self._iterator = self._run(
-            sessions, user_ids, users_in_flight, page_size, window, on_user_done
+        self._pages = self._run(
+            sessions, user_ids, users_in_flight, page_size, window, on_user_done, records
         )
+        self._items = self._flatten()
 
     def __aiter__(self) -> ManySessions:
         return self
 
     def __anext__(self) -> Awaitable[tuple[str, ChargingSession]]:
-        return self._iterator.__anext__()
+        return self._items.__anext__()
+
+    def pages(self) -> AsyncIterator[tuple[str, list[Any]]]:
+        """``(user_id, sessions)`` a page at a time: for bulk consumers."""
+        return self._pages
 
     async def aclose(self) -> None:
         """Stop: cancel every user's walk and wait for them."""
-        await self._iterator.aclose()  # type: ignore[attr-defined]
+        await self._items.aclose()
+        await self._pages.aclose()
 
     async def __aenter__(self) -> ManySessions:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    async def _flatten(self) -> AsyncGenerator[tuple[str, ChargingSession], None]:
+        async for user_id, page in self._pages:
+            for session in page:
+                yield user_id, session
 
     async def _run(
         self,
@@ -87,11 +102,13 @@ class ManySessions:
         page_size: int,
         window: int,
         on_user_done: UserDone | None,
-    ) -> AsyncIterator[tuple[str, ChargingSession]]:
-        # A bounded queue between the user walks and the consumer: backpressure keeps
-        # memory flat, and each walk's small read-ahead keeps one huge user from
-        # crowding the others out of the client's (first come, first served) cap.
-        queue: asyncio.Queue[_Event] = asyncio.Queue(_QUEUE_ITEMS)
+        records: bool,
+    ) -> AsyncGenerator[tuple[str, list[Any]], None]:
+        # A bounded queue of pages between the user walks and the consumer:
+        # backpressure keeps memory flat, and each walk's small read-ahead keeps
+        # one huge user from crowding the others out of the client's (first come,
+        # first served) cap.
+        queue: asyncio.Queue[tuple[str, Any, int]] = asyncio.Queue(_QUEUE_PAGES)
         next_user = _user_source(user_ids)
         finished = 0
 
@@ -101,40 +118,43 @@ class ManySessions:
                 while (user_id := await next_user()) is not None:
                     count = 0
                     try:
-                        walk = sessions.iter(user_id, page_size=page_size, concurrency=window)
+                        walk = sessions._walk_user(
+                            user_id, page_size=page_size, window=window, records=records
+                        )
                         async with walk:
-                            async for session in walk:
-                                await queue.put((user_id, session))
-                                count += 1
+                            async for page in walk:
+                                if page:
+                                    await queue.put((user_id, page, 0))
+                                    count += len(page)
                     except (AuthenticationError, PermissionDeniedError) as exc:
                         # The token is bad: no other user will fare better.
-                        await queue.put(("", _Fatal(exc)))
+                        await queue.put(("", _Fatal(exc), 0))
                         return
                     except (CariqaError, ValueError) as exc:
-                        await queue.put((user_id, exc))
+                        await queue.put((user_id, exc, 0))
                         continue
-                    await queue.put((user_id, count))
+                    await queue.put((user_id, _DONE, count))
             finally:
                 finished += 1
                 if finished == users_in_flight:
-                    queue.put_nowait(("", -1))  # may exceed maxsize by one: never blocks
+                    queue.put_nowait(("", None, 0))  # may exceed maxsize by one: never blocks
 
         workers = [asyncio.ensure_future(worker()) for _ in range(users_in_flight)]
         try:
             while True:
-                user_id, payload = await queue.get()
-                if isinstance(payload, ChargingSession):
+                user_id, payload, count = await queue.get()
+                if type(payload) is list:
                     yield user_id, payload
+                elif payload is _DONE:
+                    self.users_done += 1
+                    if on_user_done is not None:
+                        result = on_user_done(user_id, count)
+                        if inspect.isawaitable(result):
+                            await result
                 elif isinstance(payload, _Fatal):
                     raise payload.error
                 elif isinstance(payload, Exception):
                     self.failures[user_id] = payload
-                elif payload >= 0:
-                    self.users_done += 1
-                    if on_user_done is not None:
-                        result = on_user_done(user_id, payload)
-                        if inspect.isawaitable(result):
-                            await result
                 else:
                     break
         finally:

@@ -220,6 +220,8 @@ class PageWalk(Generic[T]):
     Leaving ``async with`` or calling :meth:`aclose` cancels the page requests still
     in flight and waits for them. Dropping the iterator (``break`` out of
     ``async for``) cancels them at once, without waiting for garbage collection.
+    With ``batched=True`` it yields each page's new items as one list instead
+    (for bulk consumers: one step per page, not per item).
     """
 
     def __init__(
@@ -230,9 +232,10 @@ class PageWalk(Generic[T]):
         options: WalkOptions,
         *,
         path: str,
+        batched: bool = False,
     ) -> None:
         self._state = _WalkState()
-        self._iterator = _walk(self._state, fetch, structure, key, options, path)
+        self._iterator = _walk(self._state, fetch, structure, key, options, path, batched)
 
     @property
     def passes(self) -> int:
@@ -272,7 +275,8 @@ async def _walk(
     key: Callable[[T], Hashable],
     options: WalkOptions,
     path: str,
-) -> AsyncGenerator[T, None]:
+    batched: bool,
+) -> AsyncGenerator[Any, None]:
     seen: set[Hashable] = set()
 
     def fresh(page: RawPage) -> list[T]:
@@ -306,14 +310,23 @@ async def _walk(
                 )
                 # Let the requests of pages 2.. leave before page 1 is turned into models.
                 await asyncio.sleep(0)
-            for item in fresh(first):
-                yield item
+            items = fresh(first)
+            if batched:
+                yield items
+            else:
+                for item in items:
+                    yield item
             if fan_out is not None:
                 async with aclosing(fan_out.__aiter__()) as pages:
                     async for number, page in pages:
                         check.check(page, number)
-                        if page is not None:
-                            for item in fresh(page):
+                        if page is None:
+                            continue
+                        items = fresh(page)
+                        if batched:
+                            yield items
+                        else:
+                            for item in items:
                                 yield item
             if check.settled:
                 return

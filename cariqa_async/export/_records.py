@@ -1,4 +1,4 @@
-"""Sessions as export records: one JSON object, or one flat row of text columns."""
+"""Session records as flat rows of text columns (CSV) and their stable header."""
 
 from __future__ import annotations
 
@@ -8,15 +8,7 @@ from typing import Any
 
 import attrs
 
-from .._converter import Structurer
 from ..models import ChargingSession
-
-_STRUCTURER = Structurer()
-
-
-def record(user_id: str, session: ChargingSession) -> dict[str, Any]:
-    """The JSON export record: the session's API fields with ``user_id`` first."""
-    return {"user_id": user_id, **_STRUCTURER.unstructure(session)}
 
 
 @cache

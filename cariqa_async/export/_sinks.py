@@ -6,19 +6,18 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import orjson
 
-from ..models import ChargingSession
 from ._files import complete_lines, drop_torn_tail, rewrite
-from ._records import columns, flatten, record, text
+from ._records import columns, flatten, text
 
 
 class Sink(Protocol):
     """An append-only record file."""
 
-    def write(self, user_id: str, session: ChargingSession) -> None: ...
+    def write(self, user_id: str, page: list[dict[str, Any]]) -> None: ...
     def flush(self) -> None: ...  # hand everything written to the OS
     def fileno(self) -> int: ...
     def close(self) -> None: ...
@@ -32,8 +31,9 @@ class JsonlSink:
     def __init__(self, path: Path) -> None:
         self._file = path.open("ab")
 
-    def write(self, user_id: str, session: ChargingSession) -> None:
-        self._file.write(orjson.dumps(record(user_id, session)) + b"\n")
+    def write(self, user_id: str, page: list[dict[str, Any]]) -> None:
+        dumps = orjson.dumps
+        self._file.write(b"".join([dumps({"user_id": user_id, **row}) + b"\n" for row in page]))
 
     def flush(self) -> None:
         self._file.flush()
@@ -76,9 +76,14 @@ class CsvSink:
         if new:
             self._writer.writerow(self._columns)
 
-    def write(self, user_id: str, session: ChargingSession) -> None:
-        flat = flatten(record(user_id, session))
-        self._writer.writerow([text(flat.get(name)) for name in self._columns])
+    def write(self, user_id: str, page: list[dict[str, Any]]) -> None:
+        names = self._columns
+        rows = []
+        for row in page:
+            flat = flatten(row)
+            flat["user_id"] = user_id
+            rows.append([text(flat.get(name)) for name in names])
+        self._writer.writerows(rows)
         if self._buffer.tell() > 1 << 16:
             self._drain()
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable
+from typing import Any
 
 from .._many import ManySessions, UserDone
 from .._pagination import OnInconsistent, PageWalk
@@ -131,6 +132,22 @@ class ChargingSessions(Resource):
             page_size=page_size,
             window=window,
             on_user_done=on_user_done,
+        )
+
+    def _walk_user(
+        self, user_id: str, *, page_size: int, window: int, records: bool
+    ) -> PageWalk[Any]:
+        """A user's walk, a page (list) at a time; ``records``: checked dicts, no models."""
+        path = api_path("users", segment(user_id, "user_id"), "charging-sessions")
+        return self._client._walk(
+            path,
+            ChargingSession,
+            {},
+            page_size=page_size,
+            concurrency=window,
+            ordered=True,
+            batched=True,
+            records=records,
         )
 
     async def get(self, user_id: str, session_id: str) -> ChargingSession:

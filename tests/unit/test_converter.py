@@ -213,6 +213,12 @@ def test_fast_path_accepts_exactly_what_the_detailed_path_accepts(
             verdicts.append(exc.field)
     fast_ok = verdicts[0] is None
     try:
+        FAST.check_many([raw], ChargingSession, Boom)
+        check_ok = True
+    except Boom:
+        check_ok = False
+    assert check_ok == fast_ok  # exports check exactly what models accept
+    try:
         FAST._detailed.structure(raw, ChargingSession)
         detailed_ok = True
     except Exception:
