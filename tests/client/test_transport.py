@@ -141,11 +141,11 @@ async def test_a_stalled_server_times_out_and_is_retried(
             await release.wait()  # never set: only the client's timeout ends this
         return web.Response(body=USER, content_type="application/json")
 
-    async with client(await serve(handler), timeout=Timeout(read=0.2)) as c:
+    async with client(await serve(handler), timeout=Timeout(read=0.5)) as c:
         user = await c.users.get("u1")
     assert user.id == "u1"
     assert c.stats.retries_by_reason == {"timeout": 1}
-    async with client(await serve(handler), timeout=Timeout(read=0.2), max_retries=0) as c:
+    async with client(await serve(handler), timeout=Timeout(read=0.5), max_retries=0) as c:
         calls = 0
         with pytest.raises(CariqaTimeoutError):
             await c.users.get("u1")

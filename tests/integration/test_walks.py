@@ -65,7 +65,7 @@ async def test_faults_of_every_kind_lose_and_duplicate_nothing() -> None:
         ) as sb,
         client_for(
             sb,
-            timeout=Timeout(connect=5, read=0.3),
+            timeout=Timeout(connect=5, read=0.6),
             retry=RetryPolicy(max_retries=12, backoff_base=0.001, backoff_cap=0.01),
         ) as client,
     ):
