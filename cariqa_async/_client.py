@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import operator
 import os
@@ -341,6 +342,10 @@ class CariqaClient:
             )
         elif response.status < 500:
             throttle.succeeded()
+        if throttle.waiting:
+            # Our slot just woke the next request; let it reach the socket before
+            # this task spends a millisecond decoding JSON (the loop is FIFO).
+            await asyncio.sleep(0)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d (%d bytes, %.1f ms)",

@@ -126,6 +126,11 @@ class Throttle:
         self.in_flight -= 1
         self._wake()
 
+    @property
+    def waiting(self) -> bool:
+        """Whether requests are queued for a slot (or woken and about to take one)."""
+        return bool(self._waiters) or self._reserved > 0
+
     def rate_limited(self, retry_after: float | None) -> None:
         """A 429 arrived: slow every caller down, and pause them all for Retry-After."""
         self.limit = decrease(self.limit)

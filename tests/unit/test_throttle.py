@@ -46,9 +46,11 @@ async def test_the_cap_and_first_come_first_served() -> None:
         await throttle.acquire()
         order.append(n)
 
+    assert not throttle.waiting
     tasks = [asyncio.create_task(take(n)) for n in range(3)]
     await _until_waiting(throttle, 3)
     assert throttle.in_flight == 2
+    assert throttle.waiting
     throttle.release()
     await tasks[0]
     throttle.release()
