@@ -18,11 +18,11 @@ import argparse
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import orjson
+from _child import ChildProcess
 
 from cariqa_async.sandbox import Sandbox
 
@@ -32,7 +32,7 @@ def python() -> list[str]:
     return [sys.executable, *(f"-W{option}" for option in sys.warnoptions)]
 
 
-class SandboxProcess:
+class SandboxProcess(ChildProcess):
     """The sandbox in a child process; a context manager that always stops it.
 
     Attributes:
@@ -47,18 +47,8 @@ class SandboxProcess:
         argv += ["--seed", str(seed), "--cache-size", str(cache_size)]
         if sessions_per_user is not None:
             argv += ["--sessions-per-user", str(sessions_per_user)]
-        self._proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
-        )
-        try:
-            assert self._proc.stdout is not None
-            line = self._proc.stdout.readline()
-            if not line.strip():
-                raise RuntimeError(f"sandbox failed to start (exit {self._proc.wait()})")
-            info = orjson.loads(line)
-        except BaseException:
-            self.stop()
-            raise
+        super().__init__(argv, "sandbox")
+        info = orjson.loads(self.announcement)
         self.url: str = info["url"]
         self.token: str = info["token"]
         self.user_ids: list[str] = info["user_ids"]
@@ -67,25 +57,6 @@ class SandboxProcess:
     @property
     def total(self) -> int:
         return sum(self.counts)
-
-    def stop(self) -> None:
-        proc = self._proc
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for pipe in (proc.stdin, proc.stdout):
-            if pipe is not None:
-                pipe.close()
-
-    def __enter__(self) -> SandboxProcess:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
 
 async def _serve(args: argparse.Namespace) -> None:

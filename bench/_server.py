@@ -20,12 +20,12 @@ import asyncio
 import os
 import signal
 import socket
-import subprocess
 import sys
 from pathlib import Path
 from typing import Final
 
 import orjson
+from _child import ChildProcess
 from _records import session_records
 from aiohttp import web
 
@@ -132,43 +132,14 @@ async def _serve(args: argparse.Namespace) -> None:
         await runner.cleanup()
 
 
-class ServerProcess:
+class ServerProcess(ChildProcess):
     """The page server in a child process; a context manager that always stops it."""
 
     def __init__(self, *, pages: int, page_size: int, latency: float, seed: int = 2026) -> None:
         argv = [sys.executable, str(Path(__file__).resolve()), "--pages", str(pages)]
         argv += ["--page-size", str(page_size), "--latency", str(latency), "--seed", str(seed)]
-        self._proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
-        )
-        try:
-            assert self._proc.stdout is not None
-            line = self._proc.stdout.readline()
-            if not line.strip():
-                raise RuntimeError(f"page server failed to start (exit {self._proc.wait()})")
-            self.base_url = f"http://127.0.0.1:{int(line)}"
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        proc = self._proc
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for pipe in (proc.stdin, proc.stdout):
-            if pipe is not None:
-                pipe.close()
-
-    def __enter__(self) -> ServerProcess:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().__init__(argv, "page server")
+        self.base_url = f"http://127.0.0.1:{int(self.announcement)}"
 
 
 def main() -> None:
