@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 from ._client import CariqaClient, ClientStats
+from ._many import ManySessions
 from ._pagination import PageWalk
 from ._retry import RetryPolicy
 from ._transport import Timeout
@@ -72,6 +73,7 @@ __all__ = [
     "InconsistentPaginationWarning",
     "InvalidPageError",
     "LockedError",
+    "ManySessions",
     "NotFoundError",
     "Page",
     "PageWalk",

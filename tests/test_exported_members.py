@@ -11,7 +11,7 @@ def test_public_api_is_pinned() -> None:
             "CariqaConnectionError", "CariqaError", "CariqaTimeoutError", "ChargingSession",
             "ClientClosedError", "ClientStats", "ConfigurationError", "ConflictError",
             "DecodeError", "FailedDependencyError", "InconsistentPaginationError",
-            "InconsistentPaginationWarning", "InvalidPageError", "LockedError",
+            "InconsistentPaginationWarning", "InvalidPageError", "LockedError", "ManySessions",
             "NotFoundError", "Page", "PageWalk", "PaginationError", "PaymentRequiredError",
             "PermissionDeniedError", "RateLimitError", "ResponseError",
             "ResponseTooLargeError", "RetryPolicy", "SchemaError", "ServerError",
