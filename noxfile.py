@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "tests_oldest", "lint", "typecheck"]
+nox.options.sessions = ["tests", "tests_oldest", "lint", "typecheck", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -49,6 +49,12 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install("-e", ".[test]", "mypy>=1.13")
     session.run("mypy", "--strict", "cariqa_async")
+
+
+@nox.session(python=False)
+def docs(session: nox.Session) -> None:
+    """Strict docs check: relative links resolve, every Python example compiles."""
+    session.run("python3", "docs/check.py")
 
 
 @nox.session
