@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import subprocess
+import sys
 
 
 class ChildProcess:
@@ -45,3 +49,19 @@ class ChildProcess:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def lifeline() -> asyncio.Event:
+    """In a child: an event set on SIGTERM or when the parent's pipe closes (it died)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    stdin = sys.stdin.fileno()
+
+    def watch_parent() -> None:
+        if not os.read(stdin, 4096):  # EOF: the parent closed the pipe or died
+            loop.remove_reader(stdin)
+            stop.set()
+
+    loop.add_reader(stdin, watch_parent)
+    return stop

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
 
 import orjson
-from _child import ChildProcess
+from _child import ChildProcess, lifeline
 
 from cariqa_async.sandbox import Sandbox
 
@@ -67,17 +66,7 @@ async def _serve(args: argparse.Namespace) -> None:
         sessions_per_user=None if per_user is None else [per_user] * args.users,
         cache_size=args.cache_size,
     )
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    stdin = sys.stdin.fileno()
-
-    def watch_parent() -> None:
-        if not os.read(stdin, 4096):  # EOF: the parent closed the pipe or died
-            loop.remove_reader(stdin)
-            stop.set()
-
-    loop.add_reader(stdin, watch_parent)
+    stop = lifeline()
     async with sandbox as sb:
         info = {
             "url": sb.url,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import socket
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Final
 
 import orjson
-from _child import ChildProcess
+from _child import ChildProcess, lifeline
 from _records import session_records
 from aiohttp import web
 
@@ -113,18 +112,7 @@ async def _serve(args: argparse.Namespace) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     await web.SockSite(runner, sock, backlog=1024).start()
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-
-    stdin = sys.stdin.fileno()
-
-    def watch_parent() -> None:
-        if not os.read(stdin, 4096):  # EOF: the parent closed the pipe or died
-            loop.remove_reader(stdin)
-            stop.set()
-
-    loop.add_reader(stdin, watch_parent)
+    stop = lifeline()
     print(sock.getsockname()[1], flush=True)
     try:
         await stop.wait()
