@@ -40,9 +40,6 @@ from .errors import (
 API_PREFIX: Final = "/api/v1/"
 DEFAULT_BASE_URL: Final = "https://connect.cariqa.com"
 
-#: Statuses worth another attempt of an idempotent request.
-RETRYABLE_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
-
 _STATUS_ERRORS: Final[Mapping[int, type[APIError]]] = {
     400: BadRequestError,
     401: AuthenticationError,

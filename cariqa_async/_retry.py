@@ -8,7 +8,6 @@ number and a random number; :func:`retrying` only wires them into
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -24,8 +23,6 @@ from .errors import (
     ServerError,
     TransportError,
 )
-
-logger: Final = logging.getLogger("cariqa_async")
 
 _RETRYABLE_SERVER_STATUSES: Final = frozenset({500, 502, 503, 504})
 

@@ -10,7 +10,6 @@ arithmetic is in pure functions; :class:`Throttle` only applies it.
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -155,7 +154,3 @@ class Throttle:
                 waiter.set_result(None)
                 self._reserved += 1
 
-
-def effective_rate(rate_limit: float | None, share: float) -> float:
-    """Requests per second currently allowed (``inf`` without a rate limit)."""
-    return math.inf if rate_limit is None else rate_limit * share

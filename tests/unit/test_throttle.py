@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
 
 import pytest
 
@@ -10,7 +9,6 @@ from cariqa_async._throttle import (
     Throttle,
     decrease,
     decrease_share,
-    effective_rate,
     increase,
     increase_share,
 )
@@ -24,8 +22,6 @@ def test_aimd_arithmetic() -> None:
     assert decrease_share(MIN_RATE_SHARE) == MIN_RATE_SHARE
     assert increase_share(0.5, 1 / 16) == 0.5625
     assert increase_share(0.99, 0.5) == 1.0
-    assert effective_rate(None, 0.5) == math.inf
-    assert effective_rate(10, 0.25) == 2.5
 
 
 async def _until_waiting(throttle: Throttle, count: int) -> None:
