@@ -153,4 +153,3 @@ class Throttle:
             if not waiter.done():
                 waiter.set_result(None)
                 self._reserved += 1
-

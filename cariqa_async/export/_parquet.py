@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import typing
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from types import NoneType
 from typing import Any
 
-import attrs
 import orjson
 
 from .._converter import Structurer
 from ..models import ChargingSession
 from ._files import complete_lines, fsync_dir
+from ._records import flat_fields
 
 _ROWS_PER_GROUP = 10_000
 
@@ -36,19 +33,6 @@ def require_pyarrow() -> Any:
     return pyarrow
 
 
-def _fields(cls: type, prefix: str = "") -> Iterator[tuple[str, tuple[str, ...], Any]]:
-    for field in attrs.fields(attrs.resolve_types(cls)):
-        kind = field.type
-        args = typing.get_args(kind)
-        if NoneType in args:
-            kind = next(arg for arg in args if arg is not NoneType)
-        if isinstance(kind, type) and attrs.has(kind):
-            for name, path, inner in _fields(kind, f"{prefix}{field.name}."):
-                yield name, (field.name, *path), inner
-        else:
-            yield f"{prefix}{field.name}", (field.name,), kind
-
-
 def schema() -> Any:
     """The Parquet schema: ``user_id`` then the session's flattened, typed fields."""
     pa = require_pyarrow()
@@ -62,7 +46,7 @@ def schema() -> Any:
     }
     return pa.schema(
         [pa.field("user_id", pa.string(), nullable=False)]
-        + [pa.field(name, types[kind]) for name, _, kind in _fields(ChargingSession)]
+        + [pa.field(name, types[kind]) for name, _, kind in flat_fields()]
     )
 
 
@@ -75,7 +59,7 @@ def convert(jsonl: Path, output: Path) -> int:
     import pyarrow.parquet as pq
 
     target = schema()
-    paths = [path for _, path, _ in _fields(ChargingSession)]
+    paths = [field.path for field in flat_fields()]
     structurer = Structurer()
 
     def fail(field: str, message: str) -> Exception:

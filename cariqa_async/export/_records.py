@@ -2,27 +2,51 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator, Mapping
 from functools import cache
-from typing import Any
+from types import NoneType
+from typing import Any, NamedTuple
 
 import attrs
 
 from ..models import ChargingSession
 
 
+class FlatField(NamedTuple):
+    """A leaf of the session model: its dotted column name, attribute path and type."""
+
+    name: str
+    path: tuple[str, ...]
+    kind: Any
+
+
+@cache
+def flat_fields() -> tuple[FlatField, ...]:
+    """The session's leaves in model order; nested classes (optional or not) flattened.
+
+    The one source of the CSV header and the Parquet schema.
+    """
+
+    def walk(cls: type, prefix: tuple[str, ...]) -> Iterator[FlatField]:
+        for field in attrs.fields(attrs.resolve_types(cls)):
+            kind = field.type
+            args = typing.get_args(kind)
+            if NoneType in args:
+                kind = next(arg for arg in args if arg is not NoneType)
+            path = (*prefix, field.name)
+            if isinstance(kind, type) and attrs.has(kind):
+                yield from walk(kind, path)
+            else:
+                yield FlatField(".".join(path), path, kind)
+
+    return tuple(walk(ChargingSession, ()))
+
+
 @cache
 def columns() -> tuple[str, ...]:
     """Flat column names, stable and in model order: ``station_info.station_name``..."""
-
-    def walk(cls: type, prefix: str) -> Iterator[str]:
-        for field in attrs.fields(attrs.resolve_types(cls)):
-            if isinstance(field.type, type) and attrs.has(field.type):
-                yield from walk(field.type, f"{prefix}{field.name}.")
-            else:
-                yield f"{prefix}{field.name}"
-
-    return ("user_id", *walk(ChargingSession, ""))
+    return ("user_id", *(field.name for field in flat_fields()))
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
