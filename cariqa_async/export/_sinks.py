@@ -25,28 +25,39 @@ class Sink(Protocol):
     def closed(self) -> bool: ...
 
 
-class JsonlSink:
-    """One JSON object per line, the session's fields with ``user_id`` first."""
+class _AppendFile:
+    """The file half of a sink: appends bytes, flushes, closes."""
 
     def __init__(self, path: Path) -> None:
         self._file = path.open("ab")
 
-    def write(self, user_id: str, page: list[dict[str, Any]]) -> None:
-        dumps = orjson.dumps
-        self._file.write(b"".join([dumps({"user_id": user_id, **row}) + b"\n" for row in page]))
+    def _pending(self) -> bytes:
+        """Bytes a subclass buffers itself, handed to the file on flush and close."""
+        return b""
 
     def flush(self) -> None:
+        self._file.write(self._pending())
         self._file.flush()
 
     def fileno(self) -> int:
         return self._file.fileno()
 
     def close(self) -> None:
-        self._file.close()
+        if not self._file.closed:
+            self.flush()
+            self._file.close()
 
     @property
     def closed(self) -> bool:
         return self._file.closed
+
+
+class JsonlSink(_AppendFile):
+    """One JSON object per line, the session's fields with ``user_id`` first."""
+
+    def write(self, user_id: str, page: list[dict[str, Any]]) -> None:
+        dumps = orjson.dumps
+        self._file.write(b"".join([dumps({"user_id": user_id, **row}) + b"\n" for row in page]))
 
     @staticmethod
     def keep_only(path: Path, keep: Callable[[str], bool]) -> None:
@@ -64,12 +75,12 @@ class JsonlSink:
         rewrite(path, lines)
 
 
-class CsvSink:
+class CsvSink(_AppendFile):
     """Flat columns (``station_info.station_name``...), a stable header, text values."""
 
     def __init__(self, path: Path) -> None:
         new = not path.exists() or path.stat().st_size == 0
-        self._file = path.open("ab")
+        super().__init__(path)
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, lineterminator="\n")
         self._columns = columns()
@@ -85,28 +96,14 @@ class CsvSink:
             rows.append([text(flat.get(name)) for name in names])
         self._writer.writerows(rows)
         if self._buffer.tell() > 1 << 16:
-            self._drain()
+            self._file.write(self._pending())
 
-    def _drain(self) -> None:
-        self._file.write(self._buffer.getvalue().encode("utf-8"))
+    def _pending(self) -> bytes:
+        # csv writes text; rows collect in a StringIO and go to the file in chunks.
+        data = self._buffer.getvalue().encode("utf-8")
         self._buffer.seek(0)
         self._buffer.truncate()
-
-    def flush(self) -> None:
-        self._drain()
-        self._file.flush()
-
-    def fileno(self) -> int:
-        return self._file.fileno()
-
-    def close(self) -> None:
-        if not self._file.closed:
-            self._drain()
-            self._file.close()
-
-    @property
-    def closed(self) -> bool:
-        return self._file.closed
+        return data
 
     @staticmethod
     def keep_only(path: Path, keep: Callable[[str], bool]) -> None:
