@@ -33,9 +33,8 @@ class ChargingSessions(Resource):
             page = await client.charging_sessions.list(user_id, page=2, page_size=50)
             print(page.count, [s.id for s in page.results])
         """
-        path = api_path("users", segment(user_id, "user_id"), "charging-sessions")
         return await self._client._list(
-            path, ChargingSession, {"page": page, "page_size": page_size}
+            _path(user_id), ChargingSession, {"page": page, "page_size": page_size}
         )
 
     def iter(
@@ -74,9 +73,8 @@ class ChargingSessions(Resource):
             async for session in client.charging_sessions.iter(user_id):
                 print(session.start_time, session.consumed_energy)
         """
-        path = api_path("users", segment(user_id, "user_id"), "charging-sessions")
         return self._client._walk(
-            path,
+            _path(user_id),
             ChargingSession,
             {},
             page_size=page_size,
@@ -138,9 +136,8 @@ class ChargingSessions(Resource):
         self, user_id: str, *, page_size: int, window: int, records: bool
     ) -> PageWalk[Any]:
         """A user's walk, a page (list) at a time; ``records``: checked dicts, no models."""
-        path = api_path("users", segment(user_id, "user_id"), "charging-sessions")
         return self._client._walk(
-            path,
+            _path(user_id),
             ChargingSession,
             {},
             page_size=page_size,
@@ -158,10 +155,11 @@ class ChargingSessions(Resource):
             NotFoundError: no such user or session (or not in your scope).
             APIError, TransportError, ResponseError: see :mod:`cariqa_async.errors`.
         """
-        path = api_path(
-            "users",
-            segment(user_id, "user_id"),
-            "charging-sessions",
-            segment(session_id, "session_id"),
+        return await self._client._get(
+            _path(user_id, segment(session_id, "session_id")), ChargingSession
         )
-        return await self._client._get(path, ChargingSession)
+
+
+def _path(user_id: str, *rest: str) -> str:
+    """``/api/v1/users/{user_id}/charging-sessions/...``; ids checked as path segments."""
+    return api_path("users", segment(user_id, "user_id"), "charging-sessions", *rest)
