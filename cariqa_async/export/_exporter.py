@@ -17,7 +17,6 @@ import attrs
 from .._many import ManySessions
 from ..errors import CariqaError
 from ._checkpoint import Checkpoint, CheckpointError
-from ._files import drop_torn_tail
 from ._sinks import CsvSink, JsonlSink, Sink
 
 if TYPE_CHECKING:
@@ -142,13 +141,15 @@ def _paths(output: Path, fmt: ExportFormat) -> tuple[Path, Path]:
     return data, output.with_name(output.name + ".checkpoint")
 
 
-def _open_sink(path: Path, fmt: ExportFormat) -> Sink:
-    return CsvSink(path) if fmt is ExportFormat.CSV else JsonlSink(path)
+def _sink_class(fmt: ExportFormat) -> type[CsvSink] | type[JsonlSink]:
+    # Parquet is written as JSON Lines first.
+    return CsvSink if fmt is ExportFormat.CSV else JsonlSink
 
 
 def _keep_only(path: Path, fmt: ExportFormat, keep: Callable[[str], bool]) -> None:
+    """Drop the torn tail and every record of the users ``keep`` refuses."""
     if path.exists():
-        (CsvSink if fmt is ExportFormat.CSV else JsonlSink).keep_only(path, keep)
+        _sink_class(fmt).keep_only(path, keep)
 
 
 async def export_sessions(
@@ -220,7 +221,7 @@ async def export_sessions(
         committer.completed(user_id, count)
 
     try:
-        sink = _open_sink(data_path, fmt)
+        sink: Sink = _sink_class(fmt)(data_path)
     except OSError as exc:
         raise ExportError(f"cannot write {data_path}: {exc.strerror or exc}") from None
     checkpoint.start(fresh=not resume)
@@ -303,9 +304,7 @@ def _prepare(
         done = checkpoint.load()
     except CheckpointError as exc:
         raise ExportError(str(exc)) from None
-    if data_path.exists():
-        drop_torn_tail(data_path)
-        _keep_only(data_path, fmt, done.__contains__)
+    _keep_only(data_path, fmt, done.__contains__)
     return done
 
 
