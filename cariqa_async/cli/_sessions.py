@@ -12,8 +12,6 @@ from .._converter import Structurer
 from ..models import ChargingSession
 from ._common import EXIT_OK, add_connection_arguments, make_client, positive_int, run
 
-_STRUCTURER = Structurer()
-
 
 def add_sessions_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Sub-commands ``list`` and ``get``."""
@@ -62,10 +60,11 @@ def _print_table(rows: list[list[str]]) -> None:
 
 async def sessions_command(args: argparse.Namespace) -> int:
     """Run ``sessions list`` or ``sessions get``."""
+    structurer = Structurer()  # built here, not when the CLI's parser imports this module
     async with make_client(args) as client:
         if args.action == "get":
             session = await client.charging_sessions.get(args.user_id, args.session_id)
-            sys.stdout.write(_dumps(_STRUCTURER.unstructure(session), indent=True) + "\n")
+            sys.stdout.write(_dumps(structurer.unstructure(session), indent=True) + "\n")
             return EXIT_OK
         rows: list[list[str]] = []
         table = not args.json and sys.stdout.isatty()
@@ -75,7 +74,7 @@ async def sessions_command(args: argparse.Namespace) -> int:
                 if table:
                     rows.append(_row(session))
                 else:
-                    sys.stdout.write(_dumps(_STRUCTURER.unstructure(session)) + "\n")
+                    sys.stdout.write(_dumps(structurer.unstructure(session)) + "\n")
                 shown += 1
                 if args.limit is not None and shown >= args.limit:
                     break
