@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 
 from cariqa_async import (
@@ -214,3 +215,28 @@ async def test_users_list_search_and_iter() -> None:
         )
         page = await client.users.list(search=users[5][:13])
         assert users[5] in [u.id for u in page.results]
+
+
+async def test_a_borrowed_session_over_the_wire_stays_open() -> None:
+    async with Sandbox(seed=1, sessions_per_user=[25]) as sb, aiohttp.ClientSession() as http:
+        async with client_for(sb, session=http) as client:
+            ids = [s.id async for s in client.charging_sessions.iter(sb.user_ids[0])]
+        assert ids == sb.session_ids(sb.user_ids[0])
+        assert not http.closed
+        async with http.get(f"{sb.url}/api/v1/users/") as response:  # still usable
+            assert response.status == 401  # and it never got our token as a default
+
+
+async def test_the_rate_limit_spaces_requests_over_the_wire() -> None:
+    # aiolimiter allows a burst of `rate` requests, then `rate` per second: 60 pages
+    # at 40/s cannot take less than (60 - 40) / 40 = 0.5 s.
+    async with (
+        Sandbox(seed=1, sessions_per_user=[600]) as sb,
+        client_for(sb, rate_limit=40, concurrency=8) as client,
+    ):
+        started = asyncio.get_running_loop().time()
+        ids = [s.id async for s in client.charging_sessions.iter(sb.user_ids[0], page_size=10)]
+        elapsed = asyncio.get_running_loop().time() - started
+        assert ids == sb.session_ids(sb.user_ids[0])
+        assert sb.stats.requests == 60
+        assert elapsed >= 0.45
