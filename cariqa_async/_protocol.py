@@ -28,6 +28,7 @@ from .errors import (
     ConflictError,
     DecodeError,
     FailedDependencyError,
+    InvalidArgumentError,
     InvalidPageError,
     LockedError,
     NotFoundError,
@@ -111,15 +112,15 @@ def segment(value: object, name: str) -> str:
     """Return ``value`` as one safe, percent-encoded URL path segment.
 
     Raises:
-        ValueError: ``value`` is not a non-empty string (or int), is ``.``/``..``,
+        InvalidArgumentError: ``value`` is not a non-empty string (or int), is ``.``/``..``,
             or contains ``/``, ``\\``, ``?``, ``#``, ``%``, whitespace or control
             characters -- anything that could change which resource is addressed.
     """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError(f"{name} must be a string, got {type(value).__name__}")
+        raise InvalidArgumentError(f"{name} must be a string, got {type(value).__name__}")
     text = str(value)
     if not text or text in (".", "..") or _FORBIDDEN_IN_SEGMENT.search(text):
-        raise ValueError(f"{name} is not a valid identifier: {text[:64]!r}")
+        raise InvalidArgumentError(f"{name} is not a valid identifier: {text[:64]!r}")
     return quote(text, safe="-._~*:@!$&'()+,;=")
 
 

@@ -5,6 +5,7 @@ Every exception the SDK raises on purpose derives from :class:`CariqaError`, so
 
     CariqaError
     ├── ConfigurationError (also ValueError)    bad token, base_url or option at construction
+    ├── InvalidArgumentError (also ValueError)  an argument of a call is unusable (e.g. an id)
     ├── ClientClosedError (also RuntimeError)   the client is not open, or already closed
     ├── TransportError                          the request got no HTTP response
     │   ├── CariqaConnectionError               refused, reset, DNS, TLS, dropped mid-body
@@ -55,6 +56,7 @@ __all__ = [
     "FailedDependencyError",
     "InconsistentPaginationError",
     "InconsistentPaginationWarning",
+    "InvalidArgumentError",
     "InvalidPageError",
     "LockedError",
     "NotFoundError",
@@ -76,6 +78,14 @@ class CariqaError(Exception):
 
 class ConfigurationError(CariqaError, ValueError):
     """The client was configured with a missing or unacceptable value."""
+
+
+class InvalidArgumentError(CariqaError, ValueError):
+    """An argument of a call cannot be used, e.g. an id that would change the URL's path.
+
+    Raised before any request is sent. It is also a ``ValueError``, so both
+    ``except CariqaError`` and ``except ValueError`` catch it.
+    """
 
 
 class ClientClosedError(CariqaError, RuntimeError):

@@ -10,7 +10,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from .._client import CariqaClient
-from ..errors import AuthenticationError, CariqaError, PermissionDeniedError
+from ..errors import (
+    AuthenticationError,
+    CariqaError,
+    InvalidArgumentError,
+    PermissionDeniedError,
+)
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -95,7 +100,8 @@ def run(command: Callable[[], Coroutine[Any, Any, int]]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except UsageError as exc:
+    except (UsageError, InvalidArgumentError) as exc:
+        # A bad argument (an id that would change the URL, say) is the caller's to fix.
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (AuthenticationError, PermissionDeniedError) as exc:

@@ -24,7 +24,7 @@ class ChargingSessions(Resource):
         you got. For every session, use :meth:`iter`.
 
         Raises:
-            ValueError: ``user_id`` is empty or could change the URL's path.
+            InvalidArgumentError: ``user_id`` is empty or could change the URL's path.
             NotFoundError: unknown user; ``InvalidPageError`` past the last page.
             APIError, TransportError, ResponseError: see :mod:`cariqa_async.errors`.
 
@@ -151,7 +151,7 @@ class ChargingSessions(Resource):
         """Fetch one session of a user.
 
         Raises:
-            ValueError: an id is empty or could change the URL's path.
+            InvalidArgumentError: an id is empty or could change the URL's path.
             NotFoundError: no such user or session (or not in your scope).
             APIError, TransportError, ResponseError: see :mod:`cariqa_async.errors`.
         """

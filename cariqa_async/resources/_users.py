@@ -58,7 +58,7 @@ class Users(Resource):
         """Fetch one user.
 
         Raises:
-            ValueError: ``user_id`` is empty or could change the URL's path.
+            InvalidArgumentError: ``user_id`` is empty or could change the URL's path.
             NotFoundError: no such user in your scope.
         """
         return await self._client._get(api_path("users", segment(user_id, "user_id")), User)
