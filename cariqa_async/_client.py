@@ -22,7 +22,7 @@ from ._converter import Structurer
 from ._pagination import OnInconsistent, PageWalk, RawPage, WalkOptions
 from ._retry import RetryPolicy, retrying
 from ._throttle import Throttle
-from ._transport import DEFAULT_MAX_RESPONSE_SIZE, Timeout, Transport
+from ._transport import DEFAULT_MAX_RESPONSE_SIZE, Secret, Timeout, Transport
 from ._version import __version__
 from .errors import (
     APIError,
@@ -226,7 +226,7 @@ class CariqaClient:
                 session,
                 origin=self._base_url,
                 headers={
-                    "Authorization": f"Bearer {self._token.reveal()}",
+                    "Authorization": Secret(f"Bearer {self._token.reveal()}"),
                     "Accept": "application/json",
                     "User-Agent": self._user_agent,
                 },
@@ -287,6 +287,8 @@ class CariqaClient:
         query = _protocol.query(params or {})
         where = _protocol.describe(path, query)
         body = None if json is None else orjson.dumps(json)
+        policy = self._retry
+        deadline = None if policy.deadline is None else policy.clock() + policy.deadline
         attempts = 0
 
         def on_retry(exc: BaseException, retry_number: int, wait: float) -> None:
@@ -299,19 +301,48 @@ class CariqaClient:
                 where,
                 reason,
                 retry_number,
-                self._retry.max_retries,
+                policy.max_retries,
                 wait,
             )
 
         try:
-            async for attempt in retrying(self._retry, idempotent=idempotent, on_retry=on_retry):
+            async for attempt in retrying(policy, idempotent=idempotent, on_retry=on_retry):
                 with attempt:
                     attempts += 1
-                    return await self._attempt(transport, method, path, query, body, where)
+                    return await self._attempt(
+                        transport, method, path, query, body, where, deadline
+                    )
         except _RequestError as exc:
             exc.attempts = attempts
             raise
         raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
+
+    async def _admit(self, method: str, where: str, deadline: float | None) -> float | None:
+        """Take a throttle slot; with a deadline, within it, and return the time left.
+
+        Raises:
+            CariqaTimeoutError: the deadline passed before the request could be sent.
+        """
+        throttle = self.throttle
+        if deadline is None:
+            await throttle.acquire()
+            return None
+        left = deadline - self._retry.clock()
+        if left > 0:
+            try:
+                # Only calls with a deadline pay for wait_for's task.
+                await asyncio.wait_for(throttle.acquire(), left)
+            except asyncio.TimeoutError:
+                left = 0
+            else:
+                left = deadline - self._retry.clock()
+                if left <= 0:
+                    throttle.release()
+        if left <= 0:
+            raise CariqaTimeoutError(
+                f"deadline of {self._retry.deadline:g}s passed", method=method, path=where
+            )
+        return left
 
     async def _attempt(
         self,
@@ -321,25 +352,35 @@ class CariqaClient:
         query: Mapping[str, str],
         body: bytes | None,
         where: str,
+        deadline: float | None,
     ) -> Any:
         stats = self.stats
         throttle = self.throttle
-        async with throttle:
+        left = await self._admit(method, where, deadline)
+        try:
             stats.requests += 1
             stats.in_flight += 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
             started = time.perf_counter()
             try:
-                response = await transport.send(method, path, query, body=body, where=where)
+                response = await transport.send(
+                    method, path, query, body=body, where=where, total=left
+                )
             finally:
                 stats.in_flight -= 1
+        finally:
+            throttle.release()
         if response.status == 429:
             stats.rate_limited += 1
-            throttle.rate_limited(
-                _protocol.parse_retry_after(
-                    response.headers.get("Retry-After"), datetime.now(timezone.utc)
-                )
+            retry_after = _protocol.parse_retry_after(
+                response.headers.get("Retry-After"), datetime.now(timezone.utc)
             )
+            # The shared pause stops every request of the client: never longer than
+            # the longest wait this client accepts. A longer Retry-After fails only
+            # the request that received it (the retry policy refuses to wait).
+            if retry_after is not None:
+                retry_after = min(retry_after, self._retry.max_retry_after)
+            throttle.rate_limited(retry_after)
         elif response.status < 500:
             throttle.succeeded()
         if throttle.waiting:

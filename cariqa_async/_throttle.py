@@ -130,6 +130,11 @@ class Throttle:
         """Whether requests are queued for a slot (or woken and about to take one)."""
         return bool(self._waiters) or self._reserved > 0
 
+    @property
+    def paused_for(self) -> float:
+        """Seconds left of the shared pause a 429's Retry-After imposed (0 if none)."""
+        return max(0.0, self._paused_until - self._clock())
+
     def rate_limited(self, retry_after: float | None) -> None:
         """A 429 arrived: slow every caller down, and pause them all for Retry-After."""
         self.limit = decrease(self.limit)

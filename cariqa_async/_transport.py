@@ -17,9 +17,29 @@ import attrs
 from yarl import URL
 
 from ._protocol import Response
-from .errors import CariqaConnectionError, CariqaTimeoutError, ResponseTooLargeError
+from .errors import (
+    CariqaConnectionError,
+    CariqaTimeoutError,
+    ResponseTooLargeError,
+    TransportError,
+)
 
 DEFAULT_MAX_RESPONSE_SIZE: Final = 16 * 1024 * 1024
+
+
+class Secret(str):
+    """A header value that is sent as it is but never shown: its ``repr`` is redacted.
+
+    The Authorization header is held as one, so every mapping that carries it —
+    ours, aiohttp's request headers, ``RequestInfo`` — prints ``'<redacted>'``
+    in reprs, and so in tracebacks that capture local variables (``pytest
+    --showlocals``, rich, Sentry).
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<redacted>'"
 
 
 @attrs.frozen(slots=True)
@@ -29,22 +49,35 @@ class Timeout:
     Attributes:
         connect: to get a connection from the pool and connect (incl. TLS).
         read: the longest silence while waiting for or reading the response.
-        total: the whole attempt, connect to last byte. Off by default: a large,
-            steadily arriving page is fine; a silent server is caught by ``read``.
+        total: the whole attempt, connect to last byte (default 60 s). ``read``
+            alone never catches a server that trickles a byte now and then; this
+            does, while leaving ample room for the largest page (16 MiB at most).
+            A ``RetryPolicy.deadline`` further caps each attempt at the time left.
     """
 
     connect: float | None = 10.0
     read: float | None = 30.0
-    total: float | None = None
+    total: float | None = 60.0
 
-    def to_aiohttp(self) -> aiohttp.ClientTimeout:
+    def to_aiohttp(self, total: float | None = None) -> aiohttp.ClientTimeout:
+        """aiohttp's form; ``total`` (the time left before a deadline) caps ``self.total``."""
+        if total is not None and (self.total is None or total < self.total):
+            return aiohttp.ClientTimeout(total=total, connect=self.connect, sock_read=self.read)
         return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.read)
 
 
 class Transport:
     """Sends requests to one origin with fixed headers, timeouts and a body-size cap."""
 
-    __slots__ = ("_headers", "_max_size", "_origin", "_session", "_timeout")
+    __slots__ = (
+        "_headers",
+        "_json_headers",
+        "_max_size",
+        "_origin",
+        "_session",
+        "_timeout",
+        "_timeouts",
+    )
 
     def __init__(
         self,
@@ -58,6 +91,8 @@ class Transport:
         self._session = session
         self._origin = origin
         self._headers = dict(headers)
+        self._json_headers = {**self._headers, "Content-Type": "application/json"}
+        self._timeouts = timeout
         self._timeout = timeout.to_aiohttp()
         self._max_size = max_response_size
 
@@ -69,8 +104,10 @@ class Transport:
         *,
         body: bytes | None = None,
         where: str,
+        total: float | None = None,
     ) -> Response:
-        """Perform one exchange. ``where`` is the path+query used in error messages.
+        """Perform one exchange. ``where`` is the path+query used in error messages;
+        ``total`` caps this attempt's duration below the configured ``Timeout.total``.
 
         Raises:
             CariqaConnectionError: connecting failed or the connection broke, also
@@ -81,9 +118,12 @@ class Transport:
         # The URL is always origin + our own path: the token can only ever be sent
         # to the configured origin, never to a host taken from a response.
         url = self._origin.with_path(path, encoded=True)
-        headers = self._headers
-        if body is not None:
-            headers = {**headers, "Content-Type": "application/json"}
+        headers = self._headers if body is None else self._json_headers
+        timeout = self._timeout if total is None else self._timeouts.to_aiohttp(total)
+        # The failure is built inside `except` but raised after it: raising there
+        # would set `__context__` to aiohttp's exception, whose request_info holds
+        # the request headers, and `from None` only hides that from printing.
+        failure: TransportError | None = None
         try:
             async with self._session.request(
                 method,
@@ -91,25 +131,22 @@ class Transport:
                 params=params,
                 data=body,
                 headers=headers,
-                timeout=self._timeout,
+                timeout=timeout,
                 allow_redirects=False,
             ) as resp:
                 payload = await self._read(resp, method, where)
                 return Response(resp.status, resp.headers, payload)
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
-            raise CariqaTimeoutError(
-                "timed out waiting for the API", method=method, path=where
-            ) from None
+            failure = CariqaTimeoutError("timed out waiting for the API", method=method, path=where)
         except aiohttp.ClientPayloadError as exc:
-            raise CariqaConnectionError(
+            failure = CariqaConnectionError(
                 f"response body was cut off: {_reason(exc)}", method=method, path=where
-            ) from None
+            )
         except (aiohttp.ClientConnectionError, aiohttp.ClientResponseError, OSError) as exc:
-            # `from None`: aiohttp's exceptions can hold the request's headers, and
-            # with them the token; our message keeps what matters for diagnosis.
-            raise CariqaConnectionError(
+            failure = CariqaConnectionError(
                 f"connection failed: {_reason(exc)}", method=method, path=where
-            ) from None
+            )
+        raise failure
 
     async def _read(self, resp: aiohttp.ClientResponse, method: str, where: str) -> bytes:
         limit = self._max_size
