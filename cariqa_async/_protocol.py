@@ -153,15 +153,17 @@ def decode_json(response: Response, *, method: str, path: str) -> Any:
     try:
         return orjson.loads(response.body)
     except orjson.JSONDecodeError as exc:
-        content_type = response.headers.get("Content-Type", "unknown content type")
-        raise DecodeError(
-            f"HTTP {response.status} body is not valid JSON ({content_type}, "
-            f"{len(response.body)} bytes): {exc}",
-            method=method,
-            path=path,
-            status=response.status,
-            snippet=_snippet(response.body),
-        ) from None
+        reason = str(exc)
+    # Raised outside `except`, so the error carries no chained foreign exception.
+    content_type = response.headers.get("Content-Type", "unknown content type")
+    raise DecodeError(
+        f"HTTP {response.status} body is not valid JSON ({content_type}, "
+        f"{len(response.body)} bytes): {reason}",
+        method=method,
+        path=path,
+        status=response.status,
+        snippet=_snippet(response.body),
+    )
 
 
 def error_for(response: Response, *, method: str, path: str, now: datetime) -> APIError:

@@ -163,6 +163,13 @@ async def _html_502(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) 
     await writer.drain()
 
 
+async def _html_200(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    body = b"<html><body>Welcome to our captive portal</body></html>"
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+    writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    await writer.drain()
+
+
 async def _unauthorized(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     body = b'{"detail": "Invalid token."}'
     writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n")
@@ -196,8 +203,16 @@ def _reachable_texts(exc: BaseException) -> list[str]:
 
 @pytest.mark.parametrize(
     "handler",
-    [_malformed_status, _reset, _silent, _truncated, _html_502, _unauthorized],
-    ids=["malformed-status-line", "reset", "read-timeout", "truncated", "html-502", "403"],
+    [_malformed_status, _reset, _silent, _truncated, _html_502, _html_200, _unauthorized],
+    ids=[
+        "malformed-status-line",
+        "reset",
+        "read-timeout",
+        "truncated",
+        "html-502",
+        "html-200",
+        "403",
+    ],
 )
 async def test_the_token_is_reachable_from_no_error(
     raw_server: Callable[[Handler], Awaitable[str]], handler: Handler
