@@ -349,7 +349,7 @@ class CariqaClient:
         transport: Transport,
         method: str,
         path: str,
-        query: Mapping[str, str],
+        query: _protocol.Query,
         body: bytes | None,
         where: str,
         deadline: float | None,

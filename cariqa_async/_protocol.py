@@ -13,8 +13,9 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from enum import Enum
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import attrs
 import orjson
@@ -129,16 +130,50 @@ def api_path(*parts: str) -> str:
     return API_PREFIX + "".join(f"{part}/" for part in parts)
 
 
-def query(params: Mapping[str, object]) -> dict[str, str]:
-    """Drop ``None`` values and render the rest as query strings."""
-    return {key: str(val) for key, val in params.items() if val is not None}
+#: A rendered query: ``(name, value)`` pairs, a name repeated for each list item.
+Query = list[tuple[str, str]]
 
 
-def describe(path: str, params: Mapping[str, str]) -> str:
-    """The path and query of a request as shown in errors and logs."""
+def query(params: Mapping[str, object]) -> Query:
+    """Render query parameters as the API (Django REST Framework) reads them.
+
+    ``None`` is left out; booleans become ``true``/``false``; lists and tuples
+    become one pair per item (``connector_types=A&connector_types=B``); anything
+    else becomes ``str(value)``.
+
+    Example::
+
+        >>> query({"page": 2, "only_available": True, "types": ["A", "B"], "q": None})
+        [('page', '2'), ('only_available', 'true'), ('types', 'A'), ('types', 'B')]
+    """
+    pairs: Query = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            pairs.extend((key, _query_value(item)) for item in value if item is not None)
+        else:
+            pairs.append((key, _query_value(value)))
+    return pairs
+
+
+def _query_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+def describe(path: str, params: Query) -> str:
+    """The path and query of a request as sent, for errors and logs.
+
+    ``path`` is already percent-encoded (:func:`segment`), so it is shown as it is,
+    never encoded twice.
+    """
     if not params:
         return path
-    return str(URL.build(path=path, query=params))
+    return f"{path}?{urlencode(params, quote_via=quote)}"
 
 
 # --- Responses ----------------------------------------------------------------

@@ -16,7 +16,7 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from ._protocol import Response
+from ._protocol import Query, Response
 from .errors import (
     CariqaConnectionError,
     CariqaTimeoutError,
@@ -100,7 +100,7 @@ class Transport:
         self,
         method: str,
         path: str,
-        params: Mapping[str, str],
+        params: Query,
         *,
         body: bytes | None = None,
         where: str,

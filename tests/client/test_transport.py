@@ -161,3 +161,17 @@ async def test_connection_refused_is_a_connection_error() -> None:
             await c.users.get("u1")
     assert info.value.attempts == 2
     assert info.value.__cause__ is None  # aiohttp's error (which may hold headers) is dropped
+
+
+async def test_lists_go_on_the_wire_as_repeated_keys_and_booleans_as_true_false(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.extend(request.query.items())
+        return web.Response(body=USER, content_type="application/json")
+
+    async with client(await serve(handler)) as c:
+        await c._request("GET", PATH, {"t": ["CCS", "TYPE_2"], "on": True, "off": False, "n": None})
+    assert seen == [("t", "CCS"), ("t", "TYPE_2"), ("on", "true"), ("off", "false")]

@@ -90,9 +90,26 @@ class TestBaseUrl:
 
 def test_query_drops_none_and_describe_renders() -> None:
     params = query({"page": 2, "page_size": None, "search": "a b"})
-    assert params == {"page": "2", "search": "a b"}
-    assert describe("/api/v1/users/", params) == "/api/v1/users/?page=2&search=a+b"
-    assert describe("/api/v1/users/", {}) == "/api/v1/users/"
+    assert params == [("page", "2"), ("search", "a b")]
+    assert describe("/api/v1/users/", params) == "/api/v1/users/?page=2&search=a%20b"
+    assert describe("/api/v1/users/", []) == "/api/v1/users/"
+
+
+def test_query_repeats_list_items_and_renders_booleans_as_drf_reads_them() -> None:
+    params = query(
+        {"types": ["CCS", "TYPE_2"], "x": (1, 2), "on": True, "off": False, "none": None}
+    )
+    assert params == [
+        ("types", "CCS"), ("types", "TYPE_2"), ("x", "1"), ("x", "2"), ("on", "true"),
+        ("off", "false"),
+    ]  # fmt: skip
+    assert query({"empty": []}) == []
+
+
+def test_describe_shows_an_encoded_path_once() -> None:
+    path = "/api/v1/users/" + segment("über", "user_id") + "/"
+    assert describe(path, []) == "/api/v1/users/%C3%BCber/"
+    assert describe(path, [("search", "ü")]) == "/api/v1/users/%C3%BCber/?search=%C3%BC"
 
 
 class TestDecode:
