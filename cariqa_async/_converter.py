@@ -27,11 +27,15 @@ from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
-from cattrs.errors import ForbiddenExtraKeysError
+from cattrs.errors import (
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.v import transform_error
 
-from .models import Page
+from .models import OpenStrEnum, Page
 
 T = TypeVar("T")
 
@@ -133,6 +137,68 @@ def _parse_iso_fallback(value: str) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         return None
+
+
+def _open_enum_hook(*, strict: bool) -> Callable[[Any, type], Any]:
+    """Structure an :class:`OpenStrEnum`: unknown values become members, unless strict."""
+
+    def structure_open_enum(value: Any, cls: type[OpenStrEnum]) -> OpenStrEnum:
+        if type(value) is str:
+            member = cls._value2member_map_.get(value)
+            if member is not None:
+                return member  # type: ignore[return-value]
+            if not strict:
+                return cls(value)
+            known = ", ".join(repr(v) for v in cls._value2member_map_)
+            raise _Mismatch(f"unknown {cls.__name__} {_shown(value)}; known: {known}")
+        raise _Mismatch(f"expected a string, got {_shown(value)}")
+
+    return structure_open_enum
+
+
+def _is_sequence(kind: Any) -> bool:
+    """``list[X]`` or ``tuple[X, ...]``: a JSON array of one item type."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin is list:
+        return len(args) == 1
+    return origin is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _sequence_factory(
+    converter: cattrs.Converter, *, detailed: bool, check_only: bool
+) -> Callable[[Any], Callable[[Any, type], Any]]:
+    """Hooks for JSON arrays: only a real list is accepted (never a string or an
+    object, which cattrs would iterate), and each item gets its own hook."""
+
+    def factory(kind: Any) -> Callable[[Any, type], Any]:
+        item_type = typing.get_args(kind)[0]
+        item = converter.get_structure_hook(item_type)
+        build: Callable[[list[Any]], Any] = tuple if typing.get_origin(kind) is tuple else list
+
+        def structure_sequence(value: Any, _: type) -> Any:
+            if type(value) is not list:
+                raise _Mismatch(f"expected a list, got {_shown(value)}")
+            if not detailed:
+                items = [item(element, item_type) for element in value]
+                return value if check_only else build(items)
+            # Detailed: every failing index, as cattrs reports them, for the field path.
+            errors: list[Exception] = []
+            items = []
+            for index, element in enumerate(value):
+                try:
+                    items.append(item(element, item_type))
+                except Exception as exc:
+                    note = IterableValidationNote(f"@ index {index}", index, item_type)
+                    # PEP 678 notes (3.11+; cattrs reads them on 3.10 too) carry the index.
+                    exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
+                    errors.append(exc)
+            if errors:
+                raise IterableValidationError(f"While structuring {kind!r}", errors, kind)
+            return build(items)
+
+        return structure_sequence
+
+    return factory
 
 
 def _unstructure_datetime(value: datetime) -> str:
@@ -291,6 +357,9 @@ def make_converter(
         (datetime, _structure_datetime),
     ):
         converter.register_structure_hook(kind, hook)
+    # On the base class, so singledispatch prefers it to the `str` hook for every
+    # subclass (a predicate hook would lose to `str` and yield plain strings).
+    converter.register_structure_hook(OpenStrEnum, _open_enum_hook(strict=strict))
     converter.register_unstructure_hook(Decimal, str)
     converter.register_unstructure_hook(datetime, _unstructure_datetime)
 
@@ -325,6 +394,9 @@ def make_converter(
     def unstructure_factory(cls: type) -> Callable[[Any], Any]:
         return make_dict_unstructure_fn(cls, converter)
 
+    converter.register_structure_hook_factory(
+        _is_sequence, _sequence_factory(converter, detailed=detailed, check_only=check_only)
+    )
     converter.register_structure_hook_factory(_is_optional, optional_factory)
     converter.register_structure_hook_factory(attrs.has, structure_factory)
     converter.register_unstructure_hook_factory(attrs.has, unstructure_factory)
@@ -363,9 +435,17 @@ class Structurer:
             raise self._explain(data, cls, where, exc, on_error) from None
         return value
 
-    def many(self, items: Sequence[Any], cls: type[T], on_error: _ErrorFactory) -> list[T]:
-        """Structure a list of objects (a page's ``results``)."""
-        return self._run_all(items, cls, on_error, build=True)
+    def many(
+        self, items: Sequence[Any], cls: type[T], on_error: _ErrorFactory, where: str = "results"
+    ) -> list[T]:
+        """Structure a list of objects (a page's ``results``); errors name ``where[i]``."""
+        return self._run_all(items, cls, on_error, build=True, where=where)
+
+    def array(self, data: Any, cls: type[T], on_error: _ErrorFactory) -> list[T]:
+        """Structure a body that is a plain JSON array; errors name ``[i].field``."""
+        if type(data) is not list:
+            raise on_error("", f"expected a list, got {_shown(data)}")
+        return self._run_all(data, cls, on_error, build=True, where="")
 
     def check_many(
         self, items: list[dict[str, Any]], cls: type, on_error: _ErrorFactory
@@ -374,11 +454,11 @@ class Structurer:
 
         For exports that write what the API sent: the same errors, no models.
         """
-        self._run_all(items, cls, on_error, build=False)
+        self._run_all(items, cls, on_error, build=False, where="results")
         return items
 
     def _run_all(
-        self, items: Sequence[Any], cls: type, on_error: _ErrorFactory, *, build: bool
+        self, items: Sequence[Any], cls: type, on_error: _ErrorFactory, *, build: bool, where: str
     ) -> list[Any]:
         hook = self._hook(cls, build=build)
         try:
@@ -389,7 +469,7 @@ class Structurer:
                 try:
                     hook(item, cls)
                 except Exception as exc:
-                    raise self._explain(item, cls, f"results[{index}]", exc, on_error) from None
+                    raise self._explain(item, cls, f"{where}[{index}]", exc, on_error) from None
             raise  # pragma: no cover - the loop above always finds it
 
     def envelope(self, data: Any, on_error: _ErrorFactory) -> _Envelope:
