@@ -22,6 +22,7 @@ import orjson
 from yarl import URL
 
 from .errors import (
+    ERROR_TYPES,
     APIError,
     AuthenticationError,
     BadRequestError,
@@ -229,6 +230,9 @@ def error_for(response: Response, *, method: str, path: str, now: datetime) -> A
         cls = InvalidPageError
     else:
         cls = _STATUS_ERRORS.get(status, APIError)
+    typed = ERROR_TYPES.get(error_type) if error_type else None
+    if typed is not None and issubclass(typed, cls):
+        cls = typed
     summary = detail if detail is not None else _snippet(response.body) or "no body"
     if error_type:
         summary = f"{summary} [{error_type}: {error_details}]"

@@ -9,25 +9,44 @@ Every exception the SDK raises on purpose derives from :class:`CariqaError`, so
     ├── ClientClosedError (also RuntimeError)   the client is not open, or already closed
     ├── TransportError                          the request got no HTTP response
     │   ├── CariqaConnectionError               refused, reset, DNS, TLS, dropped mid-body
-    │   └── CariqaTimeoutError                  connect or read timeout, or the retry deadline
+    │   └── CariqaTimeoutError                  connect, read or attempt timeout, or the deadline
     ├── ResponseError                           a response arrived but it is not what we expect
     │   ├── DecodeError                         not JSON: HTML, truncated or malformed body
     │   ├── SchemaError                         JSON of the wrong shape; names the field path
     │   └── ResponseTooLargeError               body above the client's max_response_size
     ├── APIError                                the API answered with an error status
     │   ├── BadRequestError                     400
+    │   │   └── ValidationError                 validation_error
     │   ├── AuthenticationError                 401 (header missing or malformed)
     │   ├── PaymentRequiredError                402
+    │   │   ├── PaymentMethodError              payment_method_error
+    │   │   ├── PaymentError                    payment_error (e.g. an unpaid debt)
+    │   │   └── PreAuthorizationFailedError     pre_authorization_failed (client secret)
     │   ├── PermissionDeniedError               403 (token invalid, revoked or out of scope)
     │   ├── NotFoundError                       404
     │   │   └── InvalidPageError                404 {"detail": "Invalid page."}
     │   ├── ConflictError                       409
+    │   │   ├── AlreadyChargingError            already_charging (``active_session``)
+    │   │   ├── AlreadyStoppedError             already_stopped
+    │   │   ├── BillingDataRequiredError        billing_data_required
+    │   │   └── StationAvailabilityError        station_availability_issue (409 or 424)
     │   ├── LockedError                         423
+    │   │   └── TemporaryLockedError            temporary_locked
     │   ├── FailedDependencyError               424
+    │   │   ├── StationAvailabilityError        (the same class as under ConflictError)
+    │   │   └── ChargingProviderError           charging_provider_error
     │   ├── RateLimitError                      429, with ``retry_after`` in seconds
     │   └── ServerError                         5xx (500, 502, 503, 504, ...)
+    │       └── UnexpectedServerError           unexpected_error (a support code in details)
+    ├── OutcomeUnknownError                     a call that must not run twice failed after
+    │                                           it may have reached the API: reconcile
     └── PaginationError                         a list walk could not be completed
         └── InconsistentPaginationError         the list kept changing for every re-walk
+
+A rich error envelope's ``error.type`` picks the class under the status's class
+(a ``409 already_charging`` raises :class:`AlreadyChargingError`); a type the
+status does not document, or a type this SDK does not know, raises the status's
+class with ``error_type`` set.
 
 Every request-bound error carries ``method`` and ``path`` (the URL path and query,
 never the host's credentials nor the token). :class:`APIError` also carries
@@ -44,11 +63,15 @@ from typing import Any
 
 __all__ = [
     "APIError",
+    "AlreadyChargingError",
+    "AlreadyStoppedError",
     "AuthenticationError",
     "BadRequestError",
+    "BillingDataRequiredError",
     "CariqaConnectionError",
     "CariqaError",
     "CariqaTimeoutError",
+    "ChargingProviderError",
     "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
@@ -60,15 +83,23 @@ __all__ = [
     "InvalidPageError",
     "LockedError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "PaginationError",
+    "PaymentError",
+    "PaymentMethodError",
     "PaymentRequiredError",
     "PermissionDeniedError",
+    "PreAuthorizationFailedError",
     "RateLimitError",
     "ResponseError",
     "ResponseTooLargeError",
     "SchemaError",
     "ServerError",
+    "StationAvailabilityError",
+    "TemporaryLockedError",
     "TransportError",
+    "UnexpectedServerError",
+    "ValidationError",
 ]
 
 
@@ -245,6 +276,109 @@ class RateLimitError(APIError):
 
 class ServerError(APIError):
     """5xx: the API or a proxy in front of it failed."""
+
+
+class ValidationError(BadRequestError):
+    """400 ``validation_error``: a field of the request was refused; see ``error_details``."""
+
+
+class PaymentMethodError(PaymentRequiredError):
+    """402 ``payment_method_error``: the payment method is unusable or not the user's."""
+
+
+class PaymentError(PaymentRequiredError):
+    """402 ``payment_error``: a payment failed, or the user has an unpaid debt."""
+
+
+class PreAuthorizationFailedError(PaymentRequiredError):
+    """402 ``pre_authorization_failed``: the card was not pre-authorized.
+
+    ``payment_intent_client_secret`` lets the platform's front end complete the
+    payment (e.g. 3-D Secure) with Stripe.
+    """
+
+
+class TemporaryLockedError(LockedError):
+    """423 ``temporary_locked``: the resource is locked for a moment; try again later."""
+
+
+class AlreadyChargingError(ConflictError):
+    """409 ``already_charging``: the user has an active session already.
+
+    Attributes:
+        active_session: the active session, when the SDK looked it up (as
+            ``charging.ensure_started`` does), else ``None``.
+    """
+
+    active_session: Any = None
+
+
+class AlreadyStoppedError(ConflictError):
+    """409 ``already_stopped``: the session has ended already."""
+
+
+class BillingDataRequiredError(ConflictError):
+    """409 ``billing_data_required``: set the user's billing details before charging."""
+
+
+class StationAvailabilityError(ConflictError, FailedDependencyError):
+    """409 or 424 ``station_availability_issue``: the EVSE cannot charge now."""
+
+
+class ChargingProviderError(FailedDependencyError):
+    """424 ``charging_provider_error``: the charge point operator's system failed."""
+
+
+class UnexpectedServerError(ServerError):
+    """500 ``unexpected_error``: ``error_details`` holds a support code to quote."""
+
+
+class OutcomeUnknownError(CariqaError):
+    """A call that must not run twice failed after it may have reached the API.
+
+    Raised by non-idempotent operations (``users.create``, ``charging.start``)
+    when the request was sent but no definite answer came back: a reset or read
+    timeout after sending, a 5xx, a truncated or unreadable success. Retrying
+    blindly could run the operation twice, so the SDK does not; reconcile
+    instead (``charging.active(user_id)``, ``users.list(search=external_id)``).
+    ``__cause__`` is the failure seen (one of this SDK's errors).
+
+    Attributes:
+        method, path: the request.
+        operation: the operation's id in the API spec, e.g. ``"users_charging_start_create"``.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, operation: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.operation = operation
+
+    def __str__(self) -> str:
+        return f"{self.args[0]} ({self.method} {self.path})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_unknown, (self.args[0], self.method, self.path, self.operation))
+
+
+def _rebuild_unknown(message: str, method: str, path: str, operation: str) -> OutcomeUnknownError:
+    return OutcomeUnknownError(message, method=method, path=path, operation=operation)
+
+
+#: ``error.type`` of the rich envelope -> its class (raised if under the status's class).
+ERROR_TYPES: dict[str, type[APIError]] = {
+    "validation_error": ValidationError,
+    "payment_method_error": PaymentMethodError,
+    "payment_error": PaymentError,
+    "pre_authorization_failed": PreAuthorizationFailedError,
+    "temporary_locked": TemporaryLockedError,
+    "already_charging": AlreadyChargingError,
+    "already_stopped": AlreadyStoppedError,
+    "billing_data_required": BillingDataRequiredError,
+    "station_availability_issue": StationAvailabilityError,
+    "charging_provider_error": ChargingProviderError,
+    "unexpected_error": UnexpectedServerError,
+}
 
 
 class PaginationError(CariqaError):

@@ -18,6 +18,11 @@ def test_public_api_is_pinned() -> None:
             "ResponseTooLargeError", "RetryPolicy", "SchemaError", "ServerError",
             "SessionCost", "SessionPrices", "StationInfo", "Timeout", "TransportError",
             "User", "UserCustomProperties", "__version__",
+            # the error types of the rich envelope
+            "AlreadyChargingError", "AlreadyStoppedError", "BillingDataRequiredError",
+            "ChargingProviderError", "OutcomeUnknownError", "PaymentError", "PaymentMethodError",
+            "PreAuthorizationFailedError", "StationAvailabilityError", "TemporaryLockedError",
+            "UnexpectedServerError", "ValidationError",
         ]
     )  # fmt: skip
     for name in cariqa_async.__all__:

@@ -1,0 +1,164 @@
+"""Every operation of the Connect API, declared once.
+
+An :class:`Endpoint` says all the client needs to call an operation: the HTTP
+method and the path template, the shape of the response and its model, the
+success status, and whether the call may be retried after it may have reached
+the API. The resources bind these declarations to typed methods; the client has
+one call path (``CariqaClient._call``) and one walk (``CariqaClient._walk``)
+built on it. The contract test holds the table below against the spec in the
+repository (``tests/data/cariqa-openapi.yml``).
+
+Adding an operation is: a model (if it returns a new type), a line here, and a
+resource method whose body is one call.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Final, Generic, Literal, TypeVar
+
+import attrs
+
+from ._protocol import API_PREFIX, segment
+from .models import ChargingSession, User
+
+T = TypeVar("T")
+
+#: What a successful response holds: one object, a DRF page, a plain JSON array,
+#: or nothing (204).
+Shape = Literal["object", "page", "array", "none"]
+
+#: Methods whose repetition has the effect of one call (RFC 9110, 9.2.2).
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+_PARAM: Final = re.compile(r"\{([a-z_]+)\}")
+
+
+class NotGiven:
+    """The type of :data:`NOT_GIVEN`: a body field the caller left alone.
+
+    ``None`` means "set this field to null", which ``PATCH`` needs to tell apart
+    from "do not touch this field".
+    """
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __reduce__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
+
+
+def body(**fields: object) -> dict[str, object]:
+    """A JSON request body of the given fields, leaving out those :data:`NOT_GIVEN`.
+
+    Example::
+
+        >>> body(email=None, locale=NOT_GIVEN)
+        {'email': None}
+    """
+    return {name: value for name, value in fields.items() if value is not NOT_GIVEN}
+
+
+def _default_idempotent(endpoint: Endpoint[Any]) -> bool:
+    return endpoint.method in IDEMPOTENT_METHODS
+
+
+def _walk_key(key: str | Callable[[Any], Hashable]) -> Callable[[Any], Hashable]:
+    return operator.attrgetter(key) if isinstance(key, str) else key
+
+
+@attrs.frozen(slots=True)
+class Endpoint(Generic[T]):
+    """One operation of the API.
+
+    Attributes:
+        operation_id: the spec's ``operationId``, e.g. ``"users_retrieve"``.
+        method: ``"GET"``, ``"POST"``, ``"PUT"``, ``"PATCH"`` or ``"DELETE"``.
+        path: the template below ``/api/v1/``, e.g. ``"users/{user_id}/"``; every
+            ``{name}`` is filled from a keyword argument checked by ``segment``.
+        shape: what a successful response holds (see :data:`Shape`).
+        model: the class of the object, of each page item or array item.
+        status: the success status the API documents (200, 201 or 204).
+        idempotent: whether the call may be retried after it may have reached the
+            API. Derived from the method (POST and PATCH are not) unless given.
+        key: for pages, what identifies an item across pages (an attribute name,
+            or a function of the item): the walk yields each key once.
+    """
+
+    operation_id: str
+    method: str
+    path: str
+    shape: Shape
+    model: type[T] | None = None
+    status: int = 200
+    idempotent: bool = attrs.field(default=attrs.Factory(_default_idempotent, takes_self=True))
+    key: Callable[[Any], Hashable] = attrs.field(
+        default=operator.attrgetter("id"), converter=_walk_key
+    )
+    _params: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_params", tuple(_PARAM.findall(self.path)))
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The names of the path's parameters, in order."""
+        return self._params
+
+    def render(self, path_args: Mapping[str, object]) -> str:
+        """The request path with every parameter filled in and percent-encoded.
+
+        Raises:
+            InvalidArgumentError: a value is empty or could change the path
+                (``/``, ``..``, ``?``, ...).
+        """
+        path = self.path
+        for name in self._params:
+            path = path.replace(f"{{{name}}}", segment(path_args[name], name), 1)
+        return API_PREFIX + path
+
+
+def _get(operation_id: str, path: str, model: type[T]) -> Endpoint[T]:
+    return Endpoint(operation_id, "GET", path, "object", model)
+
+
+def _page(operation_id: str, path: str, model: type[T], **options: Any) -> Endpoint[T]:
+    return Endpoint(operation_id, "GET", path, "page", model, **options)
+
+
+# --- the table ------------------------------------------------------------------
+
+USERS_LIST: Final = _page("users_list", "users/", User)
+USERS_RETRIEVE: Final = _get("users_retrieve", "users/{user_id}/", User)
+
+SESSIONS_LIST: Final = _page(
+    "users_charging_sessions_list", "users/{user_id}/charging-sessions/", ChargingSession
+)
+SESSIONS_RETRIEVE: Final = _get(
+    "users_charging_sessions_retrieve",
+    "users/{user_id}/charging-sessions/{session_id}/",
+    ChargingSession,
+)
+
+#: Every declared operation, for the contract test.
+ENDPOINTS: Final[tuple[Endpoint[Any], ...]] = (
+    USERS_LIST,
+    USERS_RETRIEVE,
+    SESSIONS_LIST,
+    SESSIONS_RETRIEVE,
+)
