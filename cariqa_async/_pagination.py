@@ -10,9 +10,15 @@ The walk (see :func:`walk`):
    wire as the client's concurrency cap allows, and yielded in server order
    (``ordered=True``) or as they land.
 4. Every page carries ``count``. If a page disagrees with page 1, is missing
-   (``404 Invalid page.`` past a shrunken end) or has the wrong length, rows moved
-   during the pass: the walk yields what it has (deduplicated by id) and walks
-   again, until a pass whose pages all agree, at most ``max_passes`` times.
+   (``404 Invalid page.`` past a shrunken end), has the wrong length or ``next``
+   link, or repeats an id already seen in this pass, rows moved during the pass:
+   the walk yields what it has (deduplicated by id) and walks again, until a pass
+   whose pages all agree, at most ``max_passes`` times. With ``verify``, until
+   two consecutive passes also saw the same set of ids.
+5. ``count`` only plans the pass. The first missing or short page ends it and
+   cancels the requests past it; the next pass goes one page past that end before
+   trusting ``count`` again. A ``next`` link past the planned end is followed.
+   So a lying ``count`` costs at most the read-ahead per pass, never a runaway.
 
 Pages are fetched as raw JSON by the caller's ``fetch`` and only structured into
 models by ``structure`` when the consumer reaches them, so parsing overlaps the
@@ -487,12 +493,10 @@ async def _walk(
             if settled and (not options.verify or ledger.same_as_previous):
                 return
             hint = plan.hint
-            logger.info(
-                "list %s %s during pass %d; walking again",
-                path,
-                "changed" if not settled else "is being verified",
-                state.passes,
-            )
+            if settled:
+                logger.info("list %s: verifying pass %d with another", path, state.passes)
+            else:
+                logger.info("list %s changed during pass %d", path, state.passes)
             if state.passes >= options.max_passes:
                 _give_up(path, state.passes, options.on_inconsistent, verifying=settled)
                 return
