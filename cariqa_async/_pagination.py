@@ -408,7 +408,7 @@ class PageWalk(Generic[T]):
 
     @property
     def passes(self) -> int:
-        """Passes made so far; more than 1 means the list changed during the walk."""
+        """Passes made so far; more than 1 means the list changed, or ``verify`` was on."""
         return self._state.passes
 
     def __aiter__(self) -> PageWalk[T]:

@@ -262,6 +262,9 @@ async def test_verify_finds_a_row_hidden_by_changes_that_cancel_out(verify: bool
             return
         assert stable <= set(ids)
         assert walker.passes == 3  # pass 2 differs from pass 1; pass 3 agrees with pass 2
+        async with client_for(sb) as client:
+            with pytest.raises(ValueError, match="max_passes"):  # at once, not on iteration
+                client.users.iter(verify=True, max_passes=1)
 
 
 # --- case 4: a count that lies ----------------------------------------------------------
