@@ -437,6 +437,7 @@ class CariqaClient:
         ordered: bool,
         max_passes: int | None = None,
         on_inconsistent: OnInconsistent | None = None,
+        verify: bool | None = None,
         key: str = "id",
         batched: bool = False,
         records: bool = False,
@@ -451,6 +452,7 @@ class CariqaClient:
             ordered=ordered,
             max_passes=max_passes if max_passes is not None else defaults.max_passes,
             on_inconsistent=on_inconsistent or defaults.on_inconsistent,
+            verify=verify if verify is not None else defaults.verify,
         )
         structurer = self._structurer
         base = dict(params)

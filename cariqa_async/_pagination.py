@@ -10,9 +10,15 @@ The walk (see :func:`walk`):
    wire as the client's concurrency cap allows, and yielded in server order
    (``ordered=True``) or as they land.
 4. Every page carries ``count``. If a page disagrees with page 1, is missing
-   (``404 Invalid page.`` past a shrunken end) or has the wrong length, rows moved
-   during the pass: the walk yields what it has (deduplicated by id) and walks
-   again, until a pass whose pages all agree, at most ``max_passes`` times.
+   (``404 Invalid page.`` past a shrunken end), has the wrong length or ``next``
+   link, or repeats an id already seen in this pass, rows moved during the pass:
+   the walk yields what it has (deduplicated by id) and walks again, until a pass
+   whose pages all agree, at most ``max_passes`` times. With ``verify``, until
+   two consecutive passes also saw the same set of ids.
+5. ``count`` only plans the pass. The first missing or short page ends it and
+   cancels the requests past it; the next pass goes one page past that end before
+   trusting ``count`` again. A ``next`` link past the planned end is followed.
+   So a lying ``count`` costs at most the read-ahead per pass, never a runaway.
 
 Pages are fetched as raw JSON by the caller's ``fetch`` and only structured into
 models by ``structure`` when the consumer reaches them, so parsing overlaps the
@@ -79,6 +85,11 @@ class WalkOptions:
         max_passes: how many times the list may be walked while it keeps changing.
         on_inconsistent: after ``max_passes`` unsettled passes, ``"raise"``
             :class:`InconsistentPaginationError` or ``"warn"`` and stop.
+        verify: after a settled pass, walk again until two consecutive passes saw
+            the same set of ids (needs ``max_passes >= 2``).
+
+    Raises:
+        ValueError: an option is out of range.
     """
 
     page_size: int = attrs.field(default=100, validator=attrs.validators.gt(0))
@@ -88,6 +99,14 @@ class WalkOptions:
     on_inconsistent: OnInconsistent = attrs.field(
         default="raise", validator=attrs.validators.in_(("raise", "warn"))
     )
+    verify: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.verify and self.max_passes < 2:
+            raise ValueError(
+                f"verify=True compares two passes: max_passes must be at least 2, "
+                f"got {self.max_passes}"
+            )
 
 
 def page_count(count: int, page_size: int) -> int:
@@ -101,46 +120,160 @@ def expected_length(number: int, count: int, page_size: int) -> int:
 
 
 class _Pass:
-    """Bookkeeping of one pass: does every page agree with page 1?"""
+    """One pass: the pages it requests, and whether every page agreed with page 1.
 
-    __slots__ = ("count", "page_size", "settled")
+    Page 1's ``count`` is a plan, not a fact: the pages themselves say where the
+    list ends. A missing page (``404``), a short page or one without ``next``
+    before the planned last page *caps* the pass there (``end``): no page past it
+    is requested. A full page announcing ``next`` at the ``limit`` raises the limit
+    (the list goes on). ``hint`` is where the previous pass found the end: this pass
+    requests no further until a full page there and one more past it show that
+    the list really goes on, so a count that keeps lying costs one page per pass.
+    """
 
-    def __init__(self, first: RawPage) -> None:
+    __slots__ = ("count", "end", "limit", "page_size", "pages", "planned", "probe", "settled")
+
+    def __init__(self, first: RawPage, hint: int | None) -> None:
         self.count = first.count
         self.page_size = len(first.results)
-        self.settled = True
+        self.planned = page_count(first.count, self.page_size) if self.page_size else 1
+        self.limit = self.planned if hint is None else max(1, min(self.planned, hint))
+        self.probe = self.limit < self.planned
+        self.end: int | None = None
+        self.settled = bool(self.page_size or not self.count)  # no rows yet a count: a lie
+        self.pages = 0
+        self.landed(1, first)
+        self.check(first, 1)
+
+    def landed(self, number: int, page: RawPage | None) -> None:
+        """Learn from a page as soon as it lands: does the list end here or go on?"""
+        if page is None:
+            self._cap(number - 1)
+        elif not page.has_next or len(page.results) < self.page_size:
+            self._cap(number)
+        elif self.end is None and number >= self.limit:
+            if number >= self.planned:
+                # `next` past the count's last page: the count is too small (or the
+                # list grew). Follow `next` a page at a time; the pass is unsettled.
+                self.limit = number + 1
+            elif self.probe:
+                self.limit = number + 1  # one page past the previous pass's end
+                self.probe = False
+            else:
+                self.limit = self.planned  # the list goes on: trust the count again
+
+    def _cap(self, last: int) -> None:
+        if self.end is None or last < self.end:
+            self.end = last
+            self.limit = min(self.limit, last)
 
     def check(self, page: RawPage | None, number: int) -> None:
+        """Record a page handed to the consumer; any disagreement unsettles the pass."""
+        self.pages += 1
         if (
             page is None
             or page.count != self.count
             or len(page.results) != expected_length(number, self.count, self.page_size)
+            or page.has_next != (number < self.planned)
         ):
             self.settled = False
 
+    @property
+    def complete(self) -> bool:
+        """Every planned page, and only those, was read, and each agreed with page 1."""
+        return self.settled and self.pages == self.planned
+
+    @property
+    def hint(self) -> int | None:
+        """Where the list ended, if before the planned last page (for the next pass)."""
+        return self.end if self.end is not None and self.end < self.planned else None
+
+
+class _Ledger:
+    """Every id yielded, with the last pass that saw it: one dict for the whole walk.
+
+    It answers both questions the walk asks: was an id already yielded (then skip
+    it), and did it show up twice *in this pass* (then rows moved between pages
+    while the pass read them). Counting which ids the previous pass saw too tells
+    whether two consecutive passes saw the same set, for ``verify``.
+    """
+
+    __slots__ = ("_last", "carried", "number", "previous", "repeated", "returned", "yielded")
+
+    def __init__(self) -> None:
+        self._last: dict[Hashable, int] = {}
+        self.number = 0
+        self.previous = 0  # distinct ids the previous pass saw
+        self.yielded = self.carried = self.returned = 0
+        self.repeated = False
+
+    def start_pass(self) -> None:
+        self.previous = self.yielded + self.carried + self.returned
+        self.number += 1
+        self.yielded = self.carried = self.returned = 0
+        self.repeated = False
+
+    def fresh(self, items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
+        """The items no earlier page or pass yielded; notes what this pass saw."""
+        last = self._last
+        get = last.get
+        number = self.number
+        fresh = []
+        carried = returned = 0
+        for item in items:
+            ident = key(item)
+            seen_in = get(ident)
+            if seen_in is None:
+                fresh.append(item)
+            elif seen_in == number:
+                self.repeated = True
+                continue
+            elif seen_in == number - 1:
+                carried += 1
+            else:
+                returned += 1
+            last[ident] = number
+        self.yielded += len(fresh)
+        self.carried += carried
+        self.returned += returned
+        return fresh
+
+    @property
+    def same_as_previous(self) -> bool:
+        """Whether this pass saw exactly the ids the previous pass saw."""
+        return (
+            self.number > 1
+            and self.yielded == 0
+            and self.returned == 0
+            and self.carried == self.previous
+        )
+
 
 class _FanOut:
-    """Pages ``numbers``, at most ``2 * window`` of them started but not yet handed out.
+    """Pages ``2..``, at most ``2 * window`` of them started but not yet handed out.
 
     Which of them are on the wire is the client's throttle's business (its
     ``concurrency``): the surplus waits in the throttle's queue and takes a slot the
     moment one frees, without waiting for the consumer, who may be busy turning a
     burst of landed pages into models. Memory stays bounded by ``2 * window`` pages.
+    Pages are started in order up to the pass's ``limit``; when a landed page caps
+    the pass, the requests for pages past its end are cancelled at once, so a count
+    that lies costs at most the read-ahead in requests.
     """
 
     def __init__(
         self,
         fetch: Fetch,
-        numbers: range,
-        page_size: int,
+        plan: _Pass,
         *,
         window: int,
         ordered: bool,
         tasks: set[asyncio.Task[RawPage | None]],
     ) -> None:
         self._fetch = fetch
-        self._pending = iter(numbers)
-        self._page_size = page_size
+        self._plan = plan
+        self._next = 2
+        self._page_size = plan.page_size
         self._ahead = 2 * window
         self._ordered = ordered
         self._tasks = tasks  # shared with the walk, which cancels them on exit
@@ -149,36 +282,72 @@ class _FanOut:
         self._start_more()
 
     def _start_more(self) -> None:
-        while len(self._queue) < self._ahead:
-            number = next(self._pending, None)
-            if number is None:
-                return
-            task = asyncio.ensure_future(self._fetch_or_none(number))
+        limit = self._plan.limit
+        while len(self._queue) < self._ahead and self._next <= limit:
+            number = self._next
+            self._next += 1
+            task = asyncio.ensure_future(self._land(number))
             self._tasks.add(task)
             self._numbers[task] = number
             self._queue.append(task)
 
-    async def _fetch_or_none(self, number: int) -> RawPage | None:
+    async def _land(self, number: int) -> RawPage | None:
+        page: RawPage | None
         try:
-            return await self._fetch(number, self._page_size)
+            page = await self._fetch(number, self._page_size)
         except InvalidPageError:
-            # The list shrank below this page since page 1 was read.
-            return None
+            page = None  # past the end: the list shrank, or its count lies
+        plan = self._plan
+        end, limit = plan.end, plan.limit
+        plan.landed(number, page)
+        if plan.end != end:
+            self._drop_past(plan.limit, number)
+        elif plan.limit > limit:
+            self._start_more()
+        return page
+
+    def _drop_past(self, last: int, landing: int) -> None:
+        """Forget the pages past ``last``: cancel their requests.
+
+        ``landing`` is the page whose task is running this: it is about to return,
+        and is handed out like any other (a ``None`` page unsettles the pass).
+        """
+        numbers = self._numbers
+        beyond = [t for t in self._queue if numbers[t] > last and numbers[t] != landing]
+        for task in beyond:
+            self._queue.remove(task)
+            del numbers[task]
+            if task.done():
+                self._forget(task)
+            else:
+                task.add_done_callback(self._forget)
+                task.cancel()
+
+    def _forget(self, task: asyncio.Task[RawPage | None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: a page past the end may fail unseen
 
     async def __aiter__(self) -> AsyncGenerator[tuple[int, RawPage | None], None]:
-        while self._queue:
+        queue = self._queue
+        numbers = self._numbers
+        while queue:
             if self._ordered:
-                task = self._queue[0]
-                while not task.done():
-                    done, _ = await asyncio.wait(self._queue, return_when=asyncio.FIRST_COMPLETED)
-                    _raise_first_failure(done)  # fail fast, not when the head lands
+                task = queue[0]
+                if not task.done():
+                    done, _ = await asyncio.wait(queue, return_when=asyncio.FIRST_COMPLETED)
+                    _raise_first_failure(t for t in done if t in numbers)  # fail fast
+                    continue  # the queue may have changed: look at its head again
             else:
-                done, _ = await asyncio.wait(self._queue, return_when=asyncio.FIRST_COMPLETED)
-                task = min(done, key=self._numbers.__getitem__)
-            self._queue.remove(task)
+                done, _ = await asyncio.wait(queue, return_when=asyncio.FIRST_COMPLETED)
+                landed = [t for t in done if t in numbers]  # not dropped meanwhile
+                if not landed:
+                    continue
+                task = min(landed, key=numbers.__getitem__)
+            queue.remove(task)
             self._start_more()  # a buffer slot was freed
             self._tasks.discard(task)
-            number = self._numbers.pop(task)
+            number = numbers.pop(task)
             yield number, task.result()
 
 
@@ -239,7 +408,7 @@ class PageWalk(Generic[T]):
 
     @property
     def passes(self) -> int:
-        """Passes made so far; more than 1 means the list changed during the walk."""
+        """Passes made so far; more than 1 means the list changed, or ``verify`` was on."""
         return self._state.passes
 
     def __aiter__(self) -> PageWalk[T]:
@@ -277,40 +446,28 @@ async def _walk(
     path: str,
     batched: bool,
 ) -> AsyncGenerator[Any, None]:
-    seen: set[Hashable] = set()
-
-    def fresh(page: RawPage) -> list[T]:
-        # Structure the whole page (so error paths index the page as sent), then
-        # drop what an earlier page or pass already yielded.
-        items = []
-        for item in structure(page.results, page.number):
-            ident = key(item)
-            if ident not in seen:
-                seen.add(ident)
-                items.append(item)
-        return items
-
+    ledger = _Ledger()
+    hint: int | None = None
     try:
         while True:
             state.passes += 1
+            ledger.start_pass()
             first = await fetch(1, options.page_size)
-            check = _Pass(first)
+            if first.has_next and not first.results:
+                raise PaginationError(f"{path}: page 1 is empty but announces a next page")
+            plan = _Pass(first, hint)
             fan_out = None
-            if first.has_next:
-                if check.page_size == 0:
-                    raise PaginationError(f"{path}: page 1 is empty but announces a next page")
-                last = page_count(first.count, check.page_size)
+            if plan.limit > 1:
                 fan_out = _FanOut(
                     fetch,
-                    range(2, last + 1),
-                    check.page_size,
+                    plan,
                     window=options.window,
                     ordered=options.ordered,
                     tasks=state.tasks,
                 )
                 # Let the requests of pages 2.. leave before page 1 is turned into models.
                 await asyncio.sleep(0)
-            items = fresh(first)
+            items = ledger.fresh(structure(first.results, 1), key)
             if batched:
                 yield items
             else:
@@ -319,30 +476,40 @@ async def _walk(
             if fan_out is not None:
                 async with aclosing(fan_out.__aiter__()) as pages:
                     async for number, page in pages:
-                        check.check(page, number)
+                        plan.check(page, number)
                         if page is None:
                             continue
-                        items = fresh(page)
+                        # Structure the whole page (so error paths index the page as
+                        # sent); the ledger drops what was already yielded.
+                        items = ledger.fresh(structure(page.results, number), key)
                         if batched:
                             yield items
                         else:
                             for item in items:
                                 yield item
-            if check.settled:
+            # An id twice in one pass means rows moved between pages while they were
+            # read; some other row may then have slipped past every page.
+            settled = plan.complete and not ledger.repeated
+            if settled and (not options.verify or ledger.same_as_previous):
                 return
-            logger.info("list %s changed during pass %d; walking again", path, state.passes)
+            hint = plan.hint
+            if settled:
+                logger.info("list %s: verifying pass %d with another", path, state.passes)
+            else:
+                logger.info("list %s changed during pass %d", path, state.passes)
             if state.passes >= options.max_passes:
-                _give_up(path, state.passes, options.on_inconsistent)
+                _give_up(path, state.passes, options.on_inconsistent, verifying=settled)
                 return
     finally:
         await state.drain()
 
 
-def _give_up(path: str, passes: int, on_inconsistent: OnInconsistent) -> None:
-    message = (
-        f"{path}: the list changed during each of {passes} passes; "
-        "items that existed throughout may be missing"
-    )
+def _give_up(path: str, passes: int, on_inconsistent: OnInconsistent, *, verifying: bool) -> None:
+    if verifying:
+        why = "no two consecutive passes saw the same items"
+    else:
+        why = "the list changed, or its pages disagreed with its count"
+    message = f"{path}: after {passes} passes, {why}; items that existed throughout may be missing"
     if on_inconsistent == "raise":
         raise InconsistentPaginationError(message, path=path, passes=passes)
     warnings.warn(message, InconsistentPaginationWarning, stacklevel=2)

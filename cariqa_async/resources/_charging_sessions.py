@@ -46,14 +46,20 @@ class ChargingSessions(Resource):
         ordered: bool = True,
         max_passes: int | None = None,
         on_inconsistent: OnInconsistent | None = None,
+        verify: bool = False,
     ) -> PageWalk[ChargingSession]:
-        """Every session of a user, each exactly once, fetching pages concurrently.
+        """Every session of a user, never one twice, fetching pages concurrently.
 
         Page 1 tells the total and the server's real page size; the other pages are
         then fetched concurrently, at most ``concurrency`` (default: the client's)
         ahead of the consumer, and always within the client-wide request cap. If
-        sessions are added or removed during the walk, the list is walked again
-        (up to ``max_passes``) and nothing is yielded twice.
+        the pages show that sessions were added or removed during the walk (a
+        ``count`` that changes, a missing or short page, a session seen twice), the
+        list is walked again (up to ``max_passes``) and nothing is yielded twice.
+        Changes that cancel out within a pass can hide a session from it; with
+        ``verify=True`` the walk goes on until two consecutive passes saw the same
+        sessions. The guide's "How iter() walks a list" says exactly what is
+        guaranteed.
 
         Args:
             page_size: asked of the server per page (it may cap it; that is fine).
@@ -61,17 +67,24 @@ class ChargingSessions(Resource):
             ordered: ``True`` yields in server order (newest first); ``False``
                 yields pages as they arrive, which can be faster.
             max_passes, on_inconsistent: override the client's defaults.
+            verify: walk at least twice, until two consecutive passes agree
+                (``max_passes`` must be at least 2).
 
         Raises:
-            ValueError: ``user_id`` is invalid (at once, not on first iteration).
+            ValueError: ``user_id`` or an option is invalid (at once, not on first
+                iteration).
             ClientClosedError: the client is not open.
-            InconsistentPaginationError: the list never held still (``"raise"``).
+            InconsistentPaginationError: the list never held still, or its pages
+                kept disagreeing with its ``count`` (``"raise"``).
             APIError, TransportError, ResponseError: from a page, after retries.
 
         Example::
 
             async for session in client.charging_sessions.iter(user_id):
                 print(session.start_time, session.consumed_energy)
+            # a list that may change while you read it, every stable session:
+            async for session in client.charging_sessions.iter(user_id, verify=True):
+                ...
         """
         return self._client._walk(
             _path(user_id),
@@ -82,6 +95,7 @@ class ChargingSessions(Resource):
             ordered=ordered,
             max_passes=max_passes,
             on_inconsistent=on_inconsistent,
+            verify=verify,
         )
 
     def iter_many(

@@ -33,10 +33,17 @@ class Users(Resource):
         ordered: bool = True,
         max_passes: int | None = None,
         on_inconsistent: OnInconsistent | None = None,
+        verify: bool = False,
     ) -> PageWalk[User]:
-        """Every user (matching ``search``), each exactly once; pages fetched concurrently.
+        """Every user (matching ``search``), never one twice; pages fetched concurrently.
 
-        Same walk and guarantees as :meth:`ChargingSessions.iter`.
+        Same walk, options (``verify`` included) and guarantees as
+        :meth:`ChargingSessions.iter`.
+
+        Raises:
+            ValueError: an option is invalid.
+            InconsistentPaginationError: the list never held still (``"raise"``).
+            APIError, TransportError, ResponseError: from a page, after retries.
 
         Example::
 
@@ -52,6 +59,7 @@ class Users(Resource):
             ordered=ordered,
             max_passes=max_passes,
             on_inconsistent=on_inconsistent,
+            verify=verify,
         )
 
     async def get(self, user_id: str) -> User:

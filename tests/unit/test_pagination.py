@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from cariqa_async import InconsistentPaginationError, InconsistentPaginationWarning
 from cariqa_async._pagination import (
@@ -20,7 +22,13 @@ from cariqa_async.errors import InvalidPageError, PaginationError, ServerError
 
 
 class FakeList:
-    """A DRF list: caps page_size, 404s past the end, and can mutate between requests."""
+    """A DRF list: caps page_size, 404s past the end, and can mutate between requests.
+
+    It can also lie: ``claimed`` is the ``count`` it reports instead of the truth.
+    DRF derives ``next`` from ``count`` (``next_from_claim``); past the real rows it
+    answers ``404 Invalid page.`` or, like Django within a too-large count, an
+    empty page (``past_end="empty"``).
+    """
 
     def __init__(self, n: int, *, max_page_size: int = 100) -> None:
         self.ids = [f"s{i:05d}" for i in range(n)]
@@ -28,13 +36,22 @@ class FakeList:
         self.requests: list[int] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        self.before: dict[int, Callable[[FakeList], None]] = {}
+        self.before: dict[int, Callable[[FakeList], None]] = {}  # request index -> hook
+        self.late: dict[int, asyncio.Event] = {}  # page -> answered once this is set
+        self.delays: dict[int, int] = {}  # page -> extra loop turns before its first read
+        self.after: dict[int, Callable[[FakeList], None]] = {}  # page -> hook once answered
         self.gate: asyncio.Event | None = None
         self.cancelled = 0
         self.fail_page: int | None = None
+        self.claimed: int | None = None
+        self.next_from_claim = True
+        self.past_end = "404"
+        self.max_requests = 1000  # a runaway walk fails the test instead of hanging it
 
     async def fetch(self, number: int, size: int) -> RawPage:
         self.requests.append(number)
+        if len(self.requests) > self.max_requests:
+            raise AssertionError(f"runaway walk: {len(self.requests)} requests")
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -46,12 +63,26 @@ class FakeList:
                 raise ServerError("boom", method="GET", path="/p", status=500)
             if self.gate is not None and number > 1:
                 await self.gate.wait()
+            late = self.late.pop(number, None)
+            if late is not None:
+                await late.wait()
+            for _ in range(self.delays.pop(number, 0)):
+                await asyncio.sleep(0)  # a slow answer: pages started later overtake it
             size = min(size, self.max_page_size)
             start = (number - 1) * size
-            if number > 1 and start >= len(self.ids):
+            count = len(self.ids) if self.claimed is None else self.claimed
+            past_rows = number > 1 and start >= len(self.ids)
+            if past_rows and (self.past_end == "404" or start >= count):
                 raise InvalidPageError("Invalid page.", method="GET", path="/p", status=404)
             rows = [{"id": i} for i in self.ids[start : start + size]]
-            return RawPage(number, len(self.ids), rows, start + size < len(self.ids))
+            has_next = (
+                number * size < count if self.next_from_claim else start + size < len(self.ids)
+            )
+            page = RawPage(number, count, rows, has_next)
+            hook = self.after.pop(number, None)
+            if hook:
+                hook(self)
+            return page
         except asyncio.CancelledError:
             self.cancelled += 1
             raise
@@ -251,3 +282,358 @@ async def _until(condition: Callable[[], bool]) -> None:
             return
         await asyncio.sleep(0)
     raise AssertionError("condition never held")
+
+
+# --- issue #7, case 3: rows moved mid-walk -------------------------------------------
+
+
+def boundary_shift(n: int = 30) -> FakeList:
+    """Page 2 is late; meanwhile a row is inserted at the head and one deleted at the
+    tail (``count`` never changes). Page 2 then starts with page 1's last row, and
+    page 2's old last row has moved onto page 3, which was already answered."""
+    fake = FakeList(n)
+    page2 = fake.late[2] = asyncio.Event()
+
+    def mutate(f: FakeList) -> None:
+        f.ids.insert(0, "new")
+        del f.ids[-1]
+        page2.set()
+
+    fake.after[3] = mutate
+    return fake
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+async def test_a_row_repeated_within_a_pass_means_it_moved_so_walk_again(ordered: bool) -> None:
+    fake = boundary_shift()
+    stable = set(fake.ids[:-1])
+    walker = walk(fake, page_size=10, window=4, ordered=ordered)
+    items = [item async for item in walker]
+    assert "s00019" in items  # the boundary row, lost without a second pass
+    assert stable <= set(items)
+    assert len(items) == len(set(items))
+    assert walker.passes == 2
+    assert sorted(fake.requests) == [1, 1, 2, 2, 3, 3]
+
+
+async def test_ids_from_earlier_passes_are_not_evidence_of_a_move() -> None:
+    # Pass 2 sees every id of pass 1 again: that is the point of a re-walk, not a
+    # change, so pass 2 settles.
+    fake = FakeList(30)
+    fake.before[2] = lambda f: f.ids.insert(0, "new")  # count changes: pass 1 unsettled
+    walker = walk(fake, page_size=10, window=4)
+    items = [item async for item in walker]
+    assert sorted(items) == sorted(fake.ids)
+    assert walker.passes == 2
+
+
+# --- verify=True -----------------------------------------------------------------------
+
+
+def head_delete_tail_insert() -> FakeList:
+    """Page 3 is late; meanwhile the newest row is deleted and one is added at the
+    tail. ``count`` is unchanged, no row shows twice, but page 3's first row moved
+    onto page 2, already answered: a pass cannot see this."""
+    fake = FakeList(30)
+    page3 = fake.late[3] = asyncio.Event()
+
+    def mutate(f: FakeList) -> None:
+        del f.ids[0]
+        f.ids.append("new")
+        page3.set()
+
+    fake.after[2] = mutate
+    return fake
+
+
+async def test_without_verify_changes_that_cancel_out_can_hide_a_row() -> None:
+    # The documented limit of the default walk, pinned so the docs stay true.
+    fake = head_delete_tail_insert()
+    walker = walk(fake, page_size=10, window=4)
+    items = [item async for item in walker]
+    assert "s00020" not in items
+    assert walker.passes == 1
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+async def test_verify_walks_until_two_passes_agree(ordered: bool) -> None:
+    fake = head_delete_tail_insert()
+    stable = set(fake.ids[1:])
+    walker = walk(fake, page_size=10, window=4, ordered=ordered, verify=True)
+    items = [item async for item in walker]
+    assert stable <= set(items)  # s00020 included
+    assert len(items) == len(set(items))
+    # Pass 2 differs from pass 1 (s00000 gone, s00020 and "new" there); pass 3 agrees.
+    assert walker.passes == 3
+
+
+async def test_verify_sees_a_cancelling_insert_and_delete_between_passes() -> None:
+    fake = FakeList(30)
+
+    def swap(f: FakeList) -> None:  # before pass 2's page 1: count stays 30
+        del f.ids[5]
+        f.ids.insert(0, "new")
+
+    fake.before[4] = swap
+    walker = walk(fake, page_size=10, window=4, verify=True)
+    items = [item async for item in walker]
+    assert sorted(items) == sorted([*fake.ids, "s00005"])
+    assert walker.passes == 3
+
+
+async def test_verify_on_a_quiet_list_costs_one_more_pass() -> None:
+    fake = FakeList(95)
+    walker = walk(fake, page_size=10, window=3, verify=True)
+    assert [item async for item in walker] == fake.ids
+    assert walker.passes == 2
+    assert sorted(fake.requests) == sorted(list(range(1, 11)) * 2)
+
+
+async def test_verify_that_never_agrees_raises_or_warns() -> None:
+    def grow(f: FakeList) -> None:  # a new row before every pass's page 1
+        f.ids.insert(0, f"new{len(f.requests)}")
+
+    fake = FakeList(20)
+    for request in (1, 3, 5, 7):
+        fake.before[request] = grow
+    with pytest.raises(InconsistentPaginationError, match="no two consecutive passes"):
+        await collect(fake, page_size=10, window=2, verify=True, max_passes=3)
+
+
+def test_verify_needs_two_passes() -> None:
+    with pytest.raises(ValueError, match="max_passes"):
+        WalkOptions(verify=True, max_passes=1)
+    assert WalkOptions(verify=True, max_passes=2).verify
+
+
+# --- issue #7, case 4: a count that lies -----------------------------------------------
+
+
+@pytest.mark.parametrize("past_end", ["404", "empty"])
+@pytest.mark.parametrize("ordered", [True, False])
+async def test_a_lying_count_ends_the_walk_after_few_requests(past_end: str, ordered: bool) -> None:
+    fake = FakeList(100)
+    fake.claimed = 10**12
+    fake.past_end = past_end
+    walker = walk(fake, page_size=10, window=4, ordered=ordered)
+    with pytest.raises(InconsistentPaginationError) as info:
+        [item async for item in walker]
+    assert info.value.passes == 3
+    # Page 10 is the last holding rows. Pass 1 reads ahead at most 2 * window pages
+    # past it; passes 2 and 3 stop one page past where pass 1 found the end.
+    assert max(fake.requests) <= 10 + 2 * 4
+    assert len(fake.requests) <= (10 + 2 * 4) + 2 * (10 + 1)
+    assert fake.in_flight == 0
+
+
+async def test_a_lying_count_with_warn_yields_every_row_once() -> None:
+    fake = FakeList(100)
+    fake.claimed = 10**12
+    walker = walk(fake, page_size=10, window=8, on_inconsistent="warn")
+    with pytest.warns(InconsistentPaginationWarning):
+        items = [item async for item in walker]
+    assert items == fake.ids
+    assert len(fake.requests) <= (10 + 2 * 8) + 2 * (10 + 1)
+
+
+async def test_a_count_that_shrinks_back_to_the_truth_completes() -> None:
+    # Only pass 1's page 1 lies; pass 2's count agrees with its pages: complete.
+    fake = FakeList(100)
+    fake.claimed = 10**12
+    fake.before[2] = lambda f: setattr(f, "claimed", None)
+    walker = walk(fake, page_size=10, window=4)
+    assert [item async for item in walker] == fake.ids
+    assert walker.passes == 2
+    assert max(fake.requests) <= 10 + 2 * 4
+
+
+async def test_a_list_that_grew_past_the_end_found_by_the_last_pass_is_walked_in_full() -> None:
+    # Pass 1 finds the end early (rows deleted), then the list grows again: pass 2
+    # probes one page past pass 1's end, finds it full and trusts its count again.
+    fake = FakeList(100)
+    fake.before[2] = lambda f: f.ids.__delitem__(slice(0, 60))  # pass 1: 404s from page 5
+    walker = walk(fake, page_size=10, window=4)
+    items = []
+    async for item in walker:
+        items.append(item)
+        if len(items) == 10 and walker.passes == 1:
+            fake.ids.extend(f"new{i:03d}" for i in range(200))
+    assert len(items) == len(set(items))
+    assert set(fake.ids) <= set(items)
+
+
+@pytest.mark.parametrize("on_inconsistent", ["raise", "warn"])
+async def test_a_count_too_small_never_drops_rows_silently(on_inconsistent: str) -> None:
+    # A server that caps `count` but links a next page past it (rows 31..35).
+    fake = FakeList(35)
+    fake.claimed = 30
+    fake.next_from_claim = False
+    if on_inconsistent == "raise":
+        with pytest.raises(InconsistentPaginationError):
+            await collect(fake, page_size=10, window=4)
+        return
+    with pytest.warns(InconsistentPaginationWarning):
+        items = await collect(fake, page_size=10, window=4, on_inconsistent="warn")
+    assert items == fake.ids
+
+
+async def test_a_first_page_without_next_that_claims_more_is_inconsistent() -> None:
+    fake = FakeList(5)
+    fake.claimed = 25  # page 1 full of the 5 rows there are, `next` null
+    fake.next_from_claim = False
+    with pytest.raises(InconsistentPaginationError):
+        await collect(fake, page_size=10)
+    assert fake.requests == [1, 1, 1]
+
+
+# --- random mutation schedules ----------------------------------------------------------
+
+mutations = st.lists(
+    st.tuples(
+        st.integers(1, 40),  # before which request
+        st.sampled_from(["insert", "delete"]),
+        st.integers(0, 10_000),  # where (modulo the list's length)
+        st.integers(1, 12),  # how many rows
+    ),
+    max_size=6,
+)
+
+
+#: page -> extra loop turns before its first answer: which pages come late.
+delays = st.dictionaries(st.integers(1, 8), st.integers(1, 30), max_size=4)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    schedule=mutations,
+    late=delays,
+    n=st.integers(0, 60),
+    window=st.integers(1, 3),
+    ordered=st.booleans(),
+    verify=st.booleans(),
+)
+def test_random_mutations_never_duplicate_and_verify_never_loses(
+    schedule: list[tuple[int, str, int, int]],
+    late: dict[int, int],
+    n: int,
+    window: int,
+    ordered: bool,
+    verify: bool,
+) -> None:
+    fake = FakeList(n)
+    fake.delays = dict(late)
+    ever = set(fake.ids)
+    deleted: set[str] = set()
+    fresh = iter(range(10**6))
+
+    def apply(changes: list[tuple[str, int, int]]) -> Callable[[FakeList], None]:
+        def hook(f: FakeList) -> None:
+            for op, where, how_many in changes:
+                if op == "insert":
+                    at = where % (len(f.ids) + 1)
+                    new = [f"n{next(fresh):06d}" for _ in range(how_many)]
+                    f.ids[at:at] = new
+                    ever.update(new)
+                elif f.ids:
+                    at = where % len(f.ids)
+                    deleted.update(f.ids[at : at + how_many])
+                    del f.ids[at : at + how_many]
+
+        return hook
+
+    by_request: dict[int, list[tuple[str, int, int]]] = {}
+    for request, op, where, how_many in schedule:
+        by_request.setdefault(request, []).append((op, where, how_many))
+    for request, changes in by_request.items():
+        fake.before[request] = apply(changes)
+    stable = set(fake.ids) - deleted  # refined below: deleted is only known afterwards
+
+    async def run() -> list[str] | None:
+        walker = walk(
+            fake, page_size=10, window=window, ordered=ordered, verify=verify, max_passes=8
+        )
+        items: list[str] = []
+        try:
+            async for item in walker:
+                items.append(item)
+        except InconsistentPaginationError:
+            return None  # loud, never silent
+        return items
+
+    items = asyncio.run(run())
+    if items is None:
+        return
+    assert len(items) == len(set(items)), "an id was yielded twice"
+    assert set(items) <= ever, "an id that never existed"
+    stable = stable - deleted
+    if verify:
+        assert stable <= set(items), f"lost {sorted(stable - set(items))[:5]}"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    schedule=st.lists(
+        st.tuples(
+            st.integers(1, 30),  # before which request
+            st.integers(0, 3),  # rows inserted at the head
+            st.integers(0, 10_000),  # where rows are deleted (modulo the length)
+            st.integers(-1, 1),  # rows deleted, relative to those inserted: 0 keeps count
+        ),
+        max_size=5,
+    ),
+    late=delays,
+    window=st.integers(1, 3),
+    ordered=st.booleans(),
+)
+# The issue's race, always tried: page 2 is slow, page 3 lands and is handed out,
+# and the swap comes with the request that refills the read-ahead. The old walk
+# lost s00019 here.
+@example(schedule=[(4, 1, 49, 0)], late={2: 10}, window=1, ordered=False)
+def test_head_inserts_with_any_deletes_never_lose_a_row_even_without_verify(
+    schedule: list[tuple[int, int, int, int]], late: dict[int, int], window: int, ordered: bool
+) -> None:
+    # What the guide promises without verify: new rows at the head (the way a
+    # newest-first list grows) and deletes anywhere, whatever pages come late,
+    # either change `count` or make a row show twice in the pass that could miss one.
+    fake = FakeList(50)
+    fake.delays = dict(late)
+    deleted: set[str] = set()
+    fresh = iter(range(10**6))
+
+    def change(inserted: int, where: int, extra: int) -> Callable[[FakeList], None]:
+        def hook(f: FakeList) -> None:
+            f.ids[0:0] = [f"n{next(fresh):06d}" for _ in range(inserted)]
+            at = where % len(f.ids) if f.ids else 0
+            gone = f.ids[at : at + max(0, inserted + extra)]
+            deleted.update(gone)
+            del f.ids[at : at + len(gone)]
+
+        return hook
+
+    hooks: dict[int, list[Callable[[FakeList], None]]] = {}
+    for request, inserted, where, extra in schedule:
+        hooks.setdefault(request, []).append(change(inserted, where, extra))
+    for request, changes in hooks.items():
+        fake.before[request] = all_of(changes)
+    original = set(fake.ids)
+
+    async def run() -> list[str] | None:
+        walker = walk(fake, page_size=10, window=window, ordered=ordered, max_passes=8)
+        try:
+            return [item async for item in walker]
+        except InconsistentPaginationError:
+            return None
+
+    items = asyncio.run(run())
+    if items is None:
+        return
+    assert len(items) == len(set(items))
+    assert original - deleted <= set(items), f"lost {sorted(original - deleted - set(items))}"
+
+
+def all_of(hooks: list[Callable[[FakeList], None]]) -> Callable[[FakeList], None]:
+    def run(f: FakeList) -> None:
+        for hook in hooks:
+            hook(f)
+
+    return run
