@@ -18,9 +18,9 @@ from cariqa_async.sandbox import DEFAULT_DISTRIBUTION, Sandbox
 from cariqa_async.sandbox._data import Generator, format_time, session_counts
 from cariqa_async.sandbox._ids import KIND_SESSION, IdCodec
 from cariqa_async.sandbox._store import Store
+from tests.contract.schemas import CHARGING_SESSION, USER, validate
 
 from .sandbox_helpers import auth, sessions_url
-from .schemas import CHARGING_SESSION, USER, validate
 
 EXAMPLE_KEYS = [
     "id", "start_time", "end_time", "duration", "consumed_energy", "is_active", "evse_id",

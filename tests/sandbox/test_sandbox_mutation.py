@@ -11,9 +11,9 @@ import pytest
 
 from cariqa_async.sandbox import Sandbox, UnknownSessionsError
 from cariqa_async.sandbox._sequence import KeySequence
+from tests.contract.schemas import CHARGING_SESSION, validate
 
 from .sandbox_helpers import auth, get, sessions_url
-from .schemas import CHARGING_SESSION, validate
 
 
 def start(session: dict[str, Any]) -> datetime:

@@ -1,4 +1,4 @@
-"""Every kind of body the sandbox emits, validated against the spec's schemas."""
+"""Every kind of body the sandbox emits, validated against schemas generated from the spec."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import orjson
 import pytest
 
 from cariqa_async.sandbox import Sandbox
-
-from .sandbox_helpers import auth, get, sessions_url
-from .schemas import (
+from tests.contract.schemas import (
     CHARGING_SESSION,
     DETAIL,
     ERROR_DETAIL,
@@ -22,6 +20,8 @@ from .schemas import (
     USER,
     validate,
 )
+
+from .sandbox_helpers import auth, get, sessions_url
 
 
 async def test_every_success_body_conforms(sandbox: Sandbox, http: aiohttp.ClientSession) -> None:
