@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from cariqa_async.sandbox import Sandbox
+from cariqa_async.sandbox.resources import charging_sessions
 from tests.contract.schemas import (
     CHARGING_SESSION,
     DETAIL,
@@ -71,7 +72,8 @@ async def test_every_error_body_conforms(sandbox: Sandbox, http: aiohttp.ClientS
 
 
 def _session(sandbox: Sandbox) -> dict[str, Any]:
-    return orjson.loads(sandbox.state.store.session_page(9, 0, 1)[0])  # type: ignore[no-any-return]
+    sessions = charging_sessions.collection(sandbox.state.store, 9)
+    return orjson.loads(sessions.page(0, 1)[0])  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(
