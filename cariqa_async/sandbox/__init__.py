@@ -37,7 +37,7 @@ from ._data import DEFAULT_DISTRIBUTION, Distribution
 from ._faults import FAULT_KINDS, FaultConfig, FaultKind
 from ._server import DEFAULT_TOKEN, DEFAULT_USERS, Sandbox, ThreadedSandbox
 from ._stats import Stats
-from ._store import UnknownSessionsError
+from .resources.charging_sessions import UnknownSessionsError
 
 __all__ = [
     "DEFAULT_DISTRIBUTION",

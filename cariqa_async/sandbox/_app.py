@@ -16,10 +16,11 @@ from typing import Final
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from ._api import ROUTES, detail
-from ._control import CONTROL_PREFIX, CONTROL_ROUTES
+from ._control_routes import CONTROL_PREFIX, CONTROL_ROUTES
 from ._faults import respond
+from ._http import Answer, detail
 from ._state import STATE, SandboxState
+from .resources import ROUTES
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -84,7 +85,14 @@ async def _answer(
         response = detail(405, f'Method "{request.method}" not allowed.')
         response.headers["Allow"] = ", ".join(sorted(error.allowed_methods))
         return response
-    return await handler(request)
+    return await _handle(request, handler)
+
+
+async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except Answer as answer:
+        return answer.response
 
 
 @web.middleware
@@ -92,7 +100,7 @@ async def _middleware(request: web.Request, handler: Handler) -> web.StreamRespo
     if not request.path.startswith(API_PREFIX):
         error = request.match_info.http_exception
         if error is None:
-            return await handler(request)
+            return await _handle(request, handler)
         if request.path.startswith(CONTROL_PREFIX):
             return detail(error.status, "Not found." if error.status == 404 else error.reason)
         return _django_404()
@@ -124,9 +132,9 @@ def create_app(state: SandboxState) -> web.Application:
     """
     app = web.Application(middlewares=[_middleware])
     app[STATE] = state
-    for method, path, handler in (*ROUTES, *CONTROL_ROUTES):
-        if method == "GET":
-            app.router.add_get(path, handler)
+    for route in (*ROUTES, *CONTROL_ROUTES):
+        if route.method == "GET":
+            app.router.add_get(route.path, route.handler)
         else:
-            app.router.add_route(method, path, handler)
+            app.router.add_route(route.method, route.path, route.handler)
     return app

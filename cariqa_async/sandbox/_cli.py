@@ -14,10 +14,11 @@ import contextlib
 import signal
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TextIO, cast
 
-from ._faults import FAULT_KINDS, FaultKind
+from ._faults import FAULT_KINDS, FAULT_SETTINGS, FaultKind, FaultSettings
 from ._server import DEFAULT_TOKEN, DEFAULT_USERS, Sandbox
+from .resources import charging_sessions
 
 __all__ = ["add_arguments", "main", "run", "sandbox_from_args", "serve", "serve_args"]
 
@@ -91,6 +92,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--fault",
         type=_fault,
         action="append",
+        dest="faults",
         default=[],
         metavar="KIND=P",
         help="probability of one fault kind, repeatable (e.g. 429=0.05)",
@@ -106,6 +108,9 @@ def sandbox_from_args(args: argparse.Namespace) -> Sandbox:
     Raises:
         ValueError: On inconsistent settings (e.g. probabilities summing past 1).
     """
+    # Every fault flag's dest is its FaultSettings name; --fault repeats into a list.
+    settings = {name: getattr(args, name) for name in FAULT_SETTINGS}
+    settings["faults"] = dict(settings["faults"])
     return Sandbox(
         seed=args.seed,
         users=args.users,
@@ -115,25 +120,19 @@ def sandbox_from_args(args: argparse.Namespace) -> Sandbox:
         port=args.port,
         page_size=args.page_size,
         max_page_size=args.max_page_size,
-        latency=args.latency,
-        jitter=args.jitter,
-        fault_rate=args.fault_rate,
-        fault_kinds=args.fault_kinds,
-        faults=dict(args.fault),
-        retry_after=args.retry_after,
-        stall_time=args.stall_time,
+        **cast("FaultSettings", settings),
     )
 
 
 async def serve(sandbox: Sandbox, stop: asyncio.Event, out: TextIO) -> None:
     """Serve ``sandbox``, print where, and return once ``stop`` is set."""
     async with sandbox:
-        store = sandbox.state.store
+        sessions = charging_sessions.total(sandbox.state.store)
         print(f"Cariqa sandbox serving {sandbox.url}/api/v1/", file=out)
         print(f"Token: {sandbox.token}", file=out)
         print(
-            f"Data: seed {store.seed}, {store.user_count} users, "
-            f"{store.total_sessions()} charging sessions",
+            f"Data: seed {sandbox.seed}, {len(sandbox.user_ids)} users, "
+            f"{sessions} charging sessions",
             file=out,
         )
         print("Press Ctrl-C to stop.", file=out, flush=True)

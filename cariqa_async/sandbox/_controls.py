@@ -1,17 +1,25 @@
-"""The controls every running sandbox offers: tokens, stats, faults, session mutation.
+"""The one implementation of every sandbox control: tokens, stats, faults, the gate, data.
 
-Shared by :class:`~cariqa_async.sandbox.Sandbox` and
-:class:`~cariqa_async.sandbox.ThreadedSandbox`. Everything here only touches
+:class:`SandboxControls` is the Python API that :class:`~cariqa_async.sandbox.Sandbox`
+and :class:`~cariqa_async.sandbox.ThreadedSandbox` inherit, and what the HTTP
+control routes (:mod:`._control_routes`) call. Everything here only touches
 lock-protected state, so it is safe to call from any thread while serving.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ._faults import FaultConfig, FaultKind, PathMatcher
 from ._state import SandboxState
 from ._stats import Stats
+from .resources import charging_sessions, users
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._faults import FaultSettings
 
 __all__ = ["SandboxControls"]
 
@@ -67,7 +75,7 @@ class SandboxControls:
     @property
     def user_ids(self) -> list[str]:
         """All user ids, in the order ``GET /api/v1/users/`` lists them."""
-        return self._state.store.user_ids
+        return users.ids(self._state.store)
 
     @property
     def stats(self) -> Stats:
@@ -83,37 +91,20 @@ class SandboxControls:
         """The current fault configuration."""
         return self._state.faults.config
 
-    def set_faults(
-        self,
-        *,
-        latency: float | None = None,
-        jitter: float | None = None,
-        fault_rate: float | None = None,
-        fault_kinds: Iterable[FaultKind] | None = None,
-        faults: Mapping[FaultKind, float] | None = None,
-        retry_after: int | None = None,
-        stall_time: float | None = None,
-    ) -> FaultConfig:
+    def set_faults(self, **changes: Unpack[FaultSettings]) -> FaultConfig:
         """Change some fault settings at run time; ``None`` keeps a setting.
 
+        Takes ``latency``, ``jitter``, ``fault_rate``, ``fault_kinds``, ``faults``,
+        ``retry_after`` and ``stall_time`` (see :class:`FaultSettings`):
         ``fault_rate`` (spread over ``fault_kinds``, default all) or ``faults``
         replace every fault probability. Returns the new configuration.
 
         Raises:
             ValueError: On an unknown kind, a negative time, or probabilities
                 outside [0, 1] or summing to more than 1.
+            TypeError: On an unknown setting or a value of the wrong type.
         """
-        return self._state.faults.update(
-            lambda config: config.updated(
-                latency=latency,
-                jitter=jitter,
-                fault_rate=fault_rate,
-                fault_kinds=fault_kinds,
-                faults=faults,
-                retry_after=retry_after,
-                stall_time=stall_time,
-            )
-        )
+        return self._state.faults.update(lambda config: config.updated(**changes))
 
     def schedule_faults(
         self, outcomes: Iterable[FaultKind | None], *, path: PathMatcher | None = None
@@ -135,8 +126,12 @@ class SandboxControls:
         self._state.faults.update(lambda _: FaultConfig())
         self._state.faults.clear_schedule()
 
+    def hold(self) -> None:
+        """Make API requests wait (counted in flight) until ``release()``."""
+        self._state.gate.hold()
+
     def _user(self, user_id: str) -> int:
-        user = self._state.store.user_index(user_id)
+        user = users.find(self._state.store, user_id)
         if user is None:
             raise KeyError(f"no sandbox user {user_id!r}")
         return user
@@ -147,7 +142,7 @@ class SandboxControls:
         Raises:
             KeyError: If there is no such user.
         """
-        return self._state.store.session_ids(self._user(user_id))
+        return charging_sessions.ids(self._state.store, self._user(user_id))
 
     def session_count(self, user_id: str) -> int:
         """Return how many sessions a user has now.
@@ -155,7 +150,7 @@ class SandboxControls:
         Raises:
             KeyError: If there is no such user.
         """
-        return self._state.store.session_count(self._user(user_id))
+        return charging_sessions.count(self._state.store, self._user(user_id))
 
     def insert_sessions(self, user_id: str, count: int = 1, *, at: int = 0) -> list[str]:
         """Insert ``count`` new sessions before position ``at`` (0: newest); return their ids.
@@ -165,7 +160,7 @@ class SandboxControls:
             IndexError: If ``at`` is not within ``0..session_count``.
             ValueError: If ``count < 0``.
         """
-        return self._state.store.insert_sessions(self._user(user_id), count, at)
+        return charging_sessions.insert(self._state.store, self._user(user_id), count, at)
 
     def delete_sessions(
         self,
@@ -190,6 +185,6 @@ class SandboxControls:
         if (ids is None) == (at is None):
             raise ValueError("give either ids or at")
         if ids is not None:
-            return self._state.store.delete_sessions(user, ids)
+            return charging_sessions.delete(self._state.store, user, ids)
         assert at is not None  # checked above; narrows the type
-        return self._state.store.delete_sessions_at(user, at, count)
+        return charging_sessions.delete_at(self._state.store, user, at, count)

@@ -1,11 +1,11 @@
-"""Deterministic record generation: every user and session is a pure function of the seed.
+"""The deterministic machinery every resource's generator shares, and the data set's shape.
 
-Nothing here keeps state between calls. A session is computed from
-``(seed, user index, key)`` (plus a start time for sessions inserted at run time),
-so a data set of a million sessions costs only the per-user counts. Field formats
-follow Cariqa's real responses: UUID ids, ISO-8601 timestamps with microseconds
-and ``Z`` exactly as DRF renders them, decimal strings for energy and money,
-lower-case currencies, nullable prices.
+Nothing here keeps state between calls. A record is a pure function of the seed
+and its coordinates (``(user index, key)`` for a session): :class:`Draws` turns
+them into a stream of random numbers from a keyed hash, so a data set of a
+million sessions costs only the per-user counts. Formats follow Cariqa's real
+responses, as DRF renders them: timestamps with microseconds and ``Z``, decimal
+strings for money.
 """
 
 from __future__ import annotations
@@ -15,18 +15,22 @@ import random
 import struct
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Final, NamedTuple, TypeVar
+from typing import Any, Final, TypeVar
 
-from ._catalog import COUNTRIES, FIRST_NAMES, LAST_NAMES, MAIL_DOMAINS, STATIONS
-from ._ids import KIND_SESSION, KIND_USER, MAX_KEY, IdCodec
+from ._ids import IdCodec
 
 __all__ = [
+    "ANCHOR_US",
+    "DAY",
     "DEFAULT_DISTRIBUTION",
-    "INSERTED_BASE",
+    "HOUR",
+    "SECOND",
     "Distribution",
-    "Generator",
-    "Timeline",
+    "Draw",
+    "Draws",
     "format_time",
+    "money",
+    "parse_time",
     "session_counts",
 ]
 
@@ -45,22 +49,14 @@ DEFAULT_DISTRIBUTION: Final[Distribution] = (
     (0.007, 1000, 5000),
 )
 
-#: Keys of the sessions a user was seeded with are 0..n-1 (0 newest); keys of
-#: sessions inserted at run time start here, so both kinds share one id space.
-INSERTED_BASE: Final = 1 << 40
-
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_ANCHOR_US: Final = int(
-    (datetime(2026, 4, 2, 12, tzinfo=timezone.utc) - _EPOCH).total_seconds()
-) * (10**6)
-_SECOND: Final = 1_000_000
-_HOUR: Final = 3600 * _SECOND
-_DAY: Final = 24 * _HOUR
-_SPAN: Final = 3 * 365 * _DAY
-
-_TAG_USER: Final = 1
-_TAG_TIMELINE: Final = 2
-_TAG_SESSION: Final = 3
+SECOND: Final = 1_000_000
+HOUR: Final = 3600 * SECOND
+DAY: Final = 24 * HOUR
+#: "Now" of every data set, in microseconds since the epoch: records lie before it.
+ANCHOR_US: Final = int((datetime(2026, 4, 2, 12, tzinfo=timezone.utc) - _EPOCH).total_seconds()) * (
+    10**6
+)
 
 
 def format_time(us: int) -> str:
@@ -72,25 +68,23 @@ def format_time(us: int) -> str:
     return (_EPOCH + timedelta(microseconds=us)).isoformat()[:-6] + "Z"
 
 
-def _money(minor: int) -> str:
+def parse_time(text: str) -> int:
+    """Return the microseconds since the epoch of a :func:`format_time` string."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def money(minor: int) -> str:
+    """Render an amount in minor units as DRF renders a two-place decimal (``"-1.05"``)."""
     sign = "-" if minor < 0 else ""
     minor = abs(minor)
     return f"{sign}{minor // 100}.{minor % 100:02d}"
 
 
-def _energy(wh: int) -> str:
-    return f"{wh // 1000}.{wh % 1000:03d}"
-
-
-def _power(kw: float) -> float | int:
-    # JSON shows 22 for a whole number and 3.7 otherwise, as Cariqa does.
-    return int(kw) if kw == int(kw) else kw
-
-
 _WORDS: Final = struct.Struct("<16I")
 
 
-class _Draw:
+class Draw:
     """A deterministic stream of random numbers from a keyed blake2b digest."""
 
     __slots__ = ("_base", "_block", "_pos", "_words")
@@ -102,6 +96,7 @@ class _Draw:
         self._pos = 0
 
     def u32(self) -> int:
+        """The next 32 random bits."""
         if self._pos == 16:
             # Rarely needed: extend the stream with a further block.
             self._block += 1
@@ -113,84 +108,25 @@ class _Draw:
         return value
 
     def below(self, n: int) -> int:
+        """A uniform integer in ``0 <= x < n``."""
         if n <= 1 << 32:
             return (self.u32() * n) >> 32
         return ((self.u32() << 32 | self.u32()) * n) >> 64
 
     def chance(self, p: float) -> bool:
+        """``True`` with probability ``p``."""
         return self.u32() < p * 4294967296.0
 
     def pick(self, items: Sequence[T]) -> T:
+        """A uniformly chosen item."""
         return items[(self.u32() * len(items)) >> 32]
 
 
-def _open_cost(d: _Draw, currency: str) -> dict[str, Any]:
-    # A running session has no bill yet: zero or unknown parts, no invoice.
-    part = None if d.chance(0.3) else "0.00"
-    return {
-        "kwh_cost": part,
-        "time_cost": part,
-        "session_fee_cost": part,
-        "blocking_fee_cost": part,
-        "starting_fee_cost": part,
-        "invoice_view": None,
-        "invoice_download": None,
-        "invoice_vat": "0.00",
-        "invoice_summary": "0.00",
-        "invoice_credits": "0.00",
-        "invoice_discount": "0.00",
-        "currency": currency,
-    }
-
-
-def _closed_cost(
-    d: _Draw,
-    session_id: str,
-    parts: tuple[int, int, int, int, int],
-    currency: str,
-    vat_permille: int,
-) -> dict[str, Any]:
-    subtotal = sum(parts)
-    discount = subtotal // 10 if d.chance(0.08) else 0
-    credits = -min(subtotal - discount, 100 + d.below(400)) if d.chance(0.05) else 0
-    summary = subtotal - discount + credits
-    # Gross prices: the VAT is the share of the summary, rounded half up.
-    vat = (2 * summary * vat_permille + 1000 + vat_permille) // (2 * (1000 + vat_permille))
-    view = download = None
-    if summary > 0 and not d.chance(0.05):
-        h = hashlib.blake2b(session_id.encode(), digest_size=48).hexdigest()
-        token = f"test_{h[:72]}"
-        view = f"https://invoice.stripe.com/i/acct_1LKJg9HtgZxQ1KXx/{token}?s=ap"
-        download = f"https://pay.stripe.com/invoice/acct_1LKJg9HtgZxQ1KXx/{token}/pdf?s=ap"
-    return {
-        "kwh_cost": _money(parts[0]),
-        "time_cost": _money(parts[1]),
-        "session_fee_cost": _money(parts[2]),
-        "blocking_fee_cost": _money(parts[3]),
-        "starting_fee_cost": _money(parts[4]),
-        "invoice_view": view,
-        "invoice_download": download,
-        "invoice_vat": _money(vat),
-        "invoice_summary": _money(summary),
-        "invoice_credits": _money(credits),
-        "invoice_discount": _money(discount),
-        "currency": currency,
-    }
-
-
-class Timeline(NamedTuple):
-    """Where a user's seeded sessions sit in time: key k starts about ``anchor - k * gap``."""
-
-    anchor_us: int
-    gap_us: int
-    active_head: bool
-
-
-class Generator:
-    """Pure functions from ``(seed, coordinates)`` to API records.
+class Draws:
+    """The seed's random streams and ids: what every resource's generator starts from.
 
     Args:
-        seed: The data set's seed; the same seed always yields the same records.
+        seed: The data set's seed; the same seed always yields the same streams.
     """
 
     __slots__ = ("_hasher", "ids", "seed")
@@ -201,173 +137,11 @@ class Generator:
         material = seed.to_bytes(16, "little", signed=True)
         self._hasher = hashlib.blake2b(key=material, digest_size=64, person=b"cariqa-data")
 
-    def _draw(self, tag: int, a: int, b: int = 0) -> _Draw:
+    def draw(self, tag: int, a: int, b: int = 0) -> Draw:
+        """The stream of coordinates ``(a, b)`` under ``tag`` (one tag per kind of record)."""
         h = self._hasher.copy()
         h.update(tag.to_bytes(1, "little") + a.to_bytes(8, "little") + b.to_bytes(8, "little"))
-        return _Draw(h)
-
-    def user_id(self, user: int) -> str:
-        """Return the id of the user with this index."""
-        return self.ids.encode(KIND_USER, user, 0)
-
-    def session_id(self, user: int, key: int) -> str:
-        """Return the id of a user's session with this key."""
-        return self.ids.encode(KIND_SESSION, user, key)
-
-    def user(self, user: int) -> dict[str, Any]:
-        """Return the ``ConnectAPIUser`` body of the user with this index."""
-        d = self._draw(_TAG_USER, user)
-        email = None
-        if not d.chance(0.15):
-            email = f"{d.pick(FIRST_NAMES)}.{d.pick(LAST_NAMES)}{user}@{d.pick(MAIL_DOMAINS)}"
-        locale = "de" if d.chance(0.55) else "en"
-        external_id = None if d.chance(0.2) else f"CRM-{user:05d}-{d.below(16**6):06X}"
-        return {
-            "id": self.user_id(user),
-            "email": email,
-            "locale": locale,
-            "custom_properties": {"external_id": external_id},
-        }
-
-    def timeline(self, user: int, seeded_count: int) -> Timeline:
-        """Return the time frame of a user seeded with ``seeded_count`` sessions."""
-        d = self._draw(_TAG_TIMELINE, user)
-        anchor = _ANCHOR_US - d.below(30 * _DAY)
-        gap = min(max(_SPAN // max(seeded_count, 1), _HOUR), 5 * _DAY)
-        return Timeline(anchor, gap, seeded_count > 0 and d.chance(0.08))
-
-    def seeded_start(self, user: int, key: int, timeline: Timeline) -> int:
-        """Return the start (µs since the epoch) of a seeded session; newer keys start later."""
-        d = self._draw(_TAG_SESSION, user, key)
-        # Jitter below half a gap keeps the order strict: neighbours are > gap/2 apart.
-        start = timeline.anchor_us - key * timeline.gap_us - d.below(timeline.gap_us // 2)
-        if d.chance(0.02):
-            start -= start % _SECOND
-        return start
-
-    def session(
-        self, user: int, key: int, timeline: Timeline, start_us: int | None = None
-    ) -> dict[str, Any]:
-        """Return the ``ConnectAPIChargingSession`` body of one session.
-
-        Args:
-            user: The owner's index.
-            key: The session key (seeded keys count from 0, the newest).
-            timeline: The owner's timeline from :meth:`timeline`.
-            start_us: The start of an inserted session (``key >= INSERTED_BASE``);
-                seeded sessions compute their own.
-
-        Raises:
-            ValueError: If an inserted session comes without its start time.
-        """
-        if not 0 <= key < MAX_KEY:
-            raise ValueError(f"session key out of range: {key}")
-        if start_us is None:
-            if key >= INSERTED_BASE:
-                raise ValueError("an inserted session needs its start time")
-            start_us = self.seeded_start(user, key, timeline)
-        session_id = self.session_id(user, key)
-        d = self._draw(_TAG_SESSION, user, key)
-        # Skip the draws seeded_start used, so later draws are independent of them.
-        d.below(timeline.gap_us // 2), d.u32()
-        active = key == 0 and timeline.active_head
-
-        station = d.pick(STATIONS)
-        evse = d.below(len(station.connectors))
-        standard, power = station.connectors[evse]
-        country = COUNTRIES[station.country]
-        car_kw = d.pick((3.7, 7.4, 11.0, 22.0) if power <= 22 else (50.0, 100.0, 150.0, 250.0))
-        charge_w = int(min(power, car_kw) * 1000) * (50 + d.below(46)) // 100
-
-        # Keep one user's sessions from overlapping: seeded neighbours start more
-        # than half a gap apart, so a session lasts a little less than that.
-        max_seconds = max(60, timeline.gap_us // (2 * _SECOND) - 2)
-        if d.chance(0.03):
-            seconds = 5 + d.below(115)  # aborted plug-ins: seconds long, next to no energy
-        elif power > 22:
-            seconds = 600 + d.below(3000)
-        else:
-            seconds = 1200 + d.below(6 * 3600)
-        seconds = min(seconds, max_seconds)
-        energy_wh = min(charge_w * seconds // 3600, 20_000 + d.below(80_000))
-        end = start_us + seconds * _SECOND + d.below(1000)
-        if d.chance(0.02):
-            end -= end % _SECOND
-        end_us = None if active else end
-        partial = None if d.chance(0.2) else _energy(energy_wh // 3)
-        energy = partial if active else _energy(energy_wh)
-        duration = None if end_us is None else (end_us - start_us) // _SECOND
-
-        lo, hi = country.kwh_price_range
-        price = lo + d.below(hi - lo + 1)
-        kwh_price: int | None = price
-        time_price = session_fee = blocking_fee = starting_fee = grace = cap = None
-        tariff = d.below(100)
-        if tariff < 50:
-            pass  # plain per-kWh pricing, like the real example
-        elif tariff < 65:
-            blocking_fee, grace, cap = max(1, price // 5), d.pick((60, 120, 240)), price * 20
-            starting_fee = max(1, price // 2)
-        elif tariff < 75:
-            kwh_price, time_price = None, max(1, price // 10)
-        elif tariff < 85:
-            session_fee = price * 2
-        else:
-            kwh_price = None  # the station reported no prices at all
-
-        prices = {
-            "kwh_price": None if kwh_price is None else _money(kwh_price),
-            "time_price": None if time_price is None else _money(time_price),
-            "session_fee": None if session_fee is None else _money(session_fee),
-            "blocking_fee": None if blocking_fee is None else _money(blocking_fee),
-            "starting_fee": None if starting_fee is None else _money(starting_fee),
-            "grace_period_minutes": grace,
-            "blocking_cap": None if cap is None else _money(cap),
-            "currency": country.currency,
-        }
-        if active:
-            cost = _open_cost(d, country.currency)
-            rates = None
-        else:
-            minutes = -(-seconds // 60)
-            blocking = 0
-            if blocking_fee is not None and grace is not None and cap is not None:
-                blocking = min(max(0, minutes - grace) * blocking_fee, cap)
-            parts = (
-                0 if kwh_price is None else (energy_wh * kwh_price + 500) // 1000,
-                0 if time_price is None else minutes * time_price,
-                session_fee or 0,
-                blocking,
-                starting_fee or 0,
-            )
-            cost = _closed_cost(d, session_id, parts, country.currency, country.vat_permille)
-            rates = None if d.chance(0.55) else d.pick((1, 2, 3, 4, 4, 5, 5, 5))
-
-        return {
-            "id": session_id,
-            "start_time": format_time(start_us),
-            "end_time": None if end_us is None else format_time(end_us),
-            "duration": duration,
-            "consumed_energy": energy,
-            "is_active": active,
-            "evse_id": f"{station.country}*CIQ*E{station.evse_code}*{evse + 1}",
-            "station_info": {
-                "station_name": station.name,
-                "station_address": station.address,
-                "country": station.country,
-                "station_speed": "slow" if power <= 22 else "fast",
-                "connector_standard": standard,
-                "connector_power": _power(power),
-                "support_phone": station.support_phone,
-                "latitude": station.latitude,
-                "longitude": station.longitude,
-            },
-            "is_partner": station.is_partner,
-            "logo_url": station.logo_url,
-            "user_facing_session_prices": prices,
-            "session_cost": cost,
-            "rates": rates,
-        }
+        return Draw(h)
 
 
 def session_counts(seed: int, users: int, distribution: Distribution) -> list[int]:

@@ -23,12 +23,25 @@ import re
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Final, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, TypedDict, cast, get_args
 
-import orjson
 from aiohttp import web
 
-__all__ = ["FAULT_KINDS", "FaultConfig", "FaultKind", "FaultPlan", "PathMatcher", "respond"]
+from ._http import detail, rich_error
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = [
+    "FAULT_KINDS",
+    "FAULT_SETTINGS",
+    "FaultConfig",
+    "FaultKind",
+    "FaultPlan",
+    "FaultSettings",
+    "PathMatcher",
+    "respond",
+]
 
 FaultKind = Literal["429", "500", "502", "503", "drop", "truncate", "stall"]
 #: Every fault kind, in the order probabilities are accumulated.
@@ -52,6 +65,32 @@ def _check_kinds(kinds: Iterable[object]) -> list[FaultKind]:
     return cast("list[FaultKind]", kinds)
 
 
+class FaultSettings(TypedDict, total=False):
+    """The fault settings, by name: ``Sandbox(...)``, ``set_faults(...)``,
+    ``PATCH /_sandbox/faults`` and the command line all take these.
+
+    ``None`` (or leaving a setting out) keeps the current value; ``fault_rate``
+    (spread evenly over ``fault_kinds``, default every kind) or ``faults``
+    (a probability per kind) replace every fault probability.
+    """
+
+    latency: float | None
+    jitter: float | None
+    fault_rate: float | None
+    fault_kinds: Iterable[FaultKind] | None
+    faults: Mapping[FaultKind, float] | None
+    retry_after: int | None
+    stall_time: float | None
+
+
+#: The names of :class:`FaultSettings`.
+FAULT_SETTINGS: Final[frozenset[str]] = FaultSettings.__optional_keys__
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 @dataclasses.dataclass(frozen=True)
 class FaultConfig:
     """How the sandbox misbehaves. Immutable; build one with :meth:`create`.
@@ -72,84 +111,63 @@ class FaultConfig:
 
     def __post_init__(self) -> None:
         _check_kinds(self.rates)
-        if self.latency < 0 or self.jitter < 0 or self.stall_time < 0 or self.retry_after < 0:
+        times = {"latency": self.latency, "jitter": self.jitter, "stall_time": self.stall_time}
+        for name, value in (*times.items(), *self.rates.items()):
+            if not _is_number(value):
+                raise TypeError(f"{name} must be a number")
+        if not isinstance(self.retry_after, int) or isinstance(self.retry_after, bool):
+            raise TypeError("retry_after must be an integer")
+        if min(*times.values(), self.retry_after) < 0:
             raise ValueError("latency, jitter, stall_time and retry_after must be >= 0")
         if any(not 0 <= p <= 1 for p in self.rates.values()) or sum(self.rates.values()) > 1:
             raise ValueError(f"fault probabilities must be in [0, 1] and sum to <= 1: {self.rates}")
 
     @classmethod
-    def create(
-        cls,
-        *,
-        latency: float = 0.0,
-        jitter: float = 0.0,
-        fault_rate: float = 0.0,
-        fault_kinds: Iterable[FaultKind] | None = None,
-        faults: Mapping[FaultKind, float] | None = None,
-        retry_after: int = 1,
-        stall_time: float = 30.0,
-    ) -> FaultConfig:
-        """Build a configuration; ``fault_rate`` is spread evenly over ``fault_kinds``.
-
-        Args:
-            fault_rate: Total probability of a fault, split evenly over
-                ``fault_kinds`` (default: every kind) and added to ``faults``.
-            faults: Explicit probabilities per kind.
+    def create(cls, **settings: Unpack[FaultSettings]) -> FaultConfig:
+        """Build a configuration from :class:`FaultSettings` (the rest at their defaults).
 
         Raises:
             ValueError: On an unknown kind, a negative time, or probabilities
                 outside [0, 1] or summing to more than 1.
+            TypeError: On a setting of the wrong type.
         """
-        rates: dict[FaultKind, float] = dict(faults or {})
-        if fault_rate:
-            kinds = _check_kinds(FAULT_KINDS if fault_kinds is None else fault_kinds)
-            if not kinds:
-                raise ValueError("fault_rate needs at least one fault kind")
-            for kind in kinds:
-                rates[kind] = rates.get(kind, 0.0) + fault_rate / len(kinds)
-        return cls(latency, jitter, {k: p for k, p in rates.items() if p}, retry_after, stall_time)
+        return cls().updated(**settings)
 
-    def updated(
-        self,
-        *,
-        latency: float | None = None,
-        jitter: float | None = None,
-        fault_rate: float | None = None,
-        fault_kinds: Iterable[FaultKind] | None = None,
-        faults: Mapping[FaultKind, float] | None = None,
-        retry_after: int | None = None,
-        stall_time: float | None = None,
-    ) -> FaultConfig:
-        """Return a copy with the given settings changed (``None`` keeps a setting).
-
-        Passing ``fault_rate`` or ``faults`` replaces all probabilities with the ones
-        they describe, as in :meth:`create`.
+    def updated(self, **changes: Unpack[FaultSettings]) -> FaultConfig:
+        """Return a copy with some :class:`FaultSettings` changed (``None`` keeps one).
 
         Raises:
-            ValueError: As :meth:`create`.
+            ValueError, TypeError: As :meth:`create`; TypeError on an unknown setting.
         """
+        unknown = sorted(changes.keys() - FAULT_SETTINGS)
+        if unknown:
+            # Ends as Python words it, since the settings arrive as keyword arguments.
+            raise TypeError(
+                f"unknown fault settings {unknown}, expected some of {sorted(FAULT_SETTINGS)}"
+                f" (an unexpected keyword argument {unknown[0]!r})"
+            )
         rates = self.rates
+        fault_rate, faults = changes.get("fault_rate"), changes.get("faults")
         if fault_rate is not None or faults is not None:
-            rates = FaultConfig.create(
-                fault_rate=fault_rate or 0.0, fault_kinds=fault_kinds, faults=faults
-            ).rates
-        return FaultConfig(
-            self.latency if latency is None else latency,
-            self.jitter if jitter is None else jitter,
-            rates,
-            self.retry_after if retry_after is None else retry_after,
-            self.stall_time if stall_time is None else stall_time,
-        )
+            rates = dict(faults or {})
+            if fault_rate:
+                kinds = changes.get("fault_kinds")
+                kinds = _check_kinds(FAULT_KINDS if kinds is None else kinds)
+                if not kinds:
+                    raise ValueError("fault_rate needs at least one fault kind")
+                for kind in kinds:
+                    rates[kind] = rates.get(kind, 0.0) + fault_rate / len(kinds)
+            rates = {k: p for k, p in rates.items() if p}
+        kept: dict[str, Any] = {
+            name: value
+            for name in ("latency", "jitter", "retry_after", "stall_time")
+            if (value := changes.get(name)) is not None
+        }
+        return dataclasses.replace(self, rates=rates, **kept)
 
     def to_json(self) -> dict[str, Any]:
         """Return the configuration as the JSON object ``GET /_sandbox/faults`` shows."""
-        return {
-            "latency": self.latency,
-            "jitter": self.jitter,
-            "rates": dict(self.rates),
-            "retry_after": self.retry_after,
-            "stall_time": self.stall_time,
-        }
+        return {**dataclasses.asdict(self), "rates": dict(self.rates)}
 
 
 class _Schedule:
@@ -242,12 +260,6 @@ class FaultPlan:
             return None, delay
 
 
-def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> web.Response:
-    return web.Response(
-        status=status, body=orjson.dumps(body), content_type="application/json", headers=headers
-    )
-
-
 def _close(request: web.BaseRequest) -> None:
     transport = request.transport
     if transport is not None:
@@ -263,17 +275,17 @@ async def respond(
     """Produce the faulty response of ``kind``; ``normal`` makes the real answer."""
     if kind == "429":
         wait = config.retry_after
-        detail = (
+        message = (
             f"Request was throttled. Expected available in {wait} second{'' if wait == 1 else 's'}."
         )
-        return _json(429, {"detail": detail}, {"Retry-After": str(wait)})
+        response = detail(429, message)
+        response.headers["Retry-After"] = str(wait)
+        return response
     if kind == "500":
         code = os.urandom(4).hex().upper()
-        body = {
-            "detail": "Internal Server Error",
-            "error": {"type": "unexpected_error", "details": f"Support code: {code}"},
-        }
-        return _json(500, body)
+        return rich_error(
+            500, "unexpected_error", f"Support code: {code}", message="Internal Server Error"
+        )
     if kind in ("502", "503"):
         status = int(kind)
         return web.Response(

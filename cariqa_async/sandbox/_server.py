@@ -11,18 +11,23 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from aiohttp import web
 
 from ._app import create_app
 from ._controls import SandboxControls
 from ._data import DEFAULT_DISTRIBUTION, Distribution, session_counts
-from ._faults import FaultConfig, FaultKind, FaultPlan
+from ._faults import FaultConfig, FaultPlan
 from ._state import SandboxState, Tokens
 from ._store import DEFAULT_CACHE_SIZE, Store
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._faults import FaultSettings
 
 __all__ = ["DEFAULT_TOKEN", "DEFAULT_USERS", "Sandbox", "ThreadedSandbox"]
 
@@ -70,16 +75,18 @@ class Sandbox(SandboxControls):
         port: Port to bind; 0 picks a free one.
         page_size: The default page size of list endpoints (DRF's ``PAGE_SIZE``).
         max_page_size: Larger ``page_size`` requests are silently capped to this.
-        latency: Seconds added to every API request.
-        jitter: Up to this many extra seconds per request, drawn uniformly.
-        fault_rate: Total fault probability, spread evenly over ``fault_kinds``.
-        fault_kinds: Kinds ``fault_rate`` covers (default: all of ``FAULT_KINDS``).
-        faults: Explicit probability per fault kind.
-        retry_after: Seconds announced by ``429`` answers.
-        stall_time: Seconds a ``"stall"`` fault waits before answering.
         fault_seed: Seeds latency jitter and random faults (default: ``seed``).
-        cache_size: Rendered session bodies kept in memory.
+        cache_size: Rendered bodies kept in memory.
         shutdown_timeout: Seconds closing waits for running handlers before cancelling.
+        fault_settings: The :class:`FaultSettings`, by name:
+
+            * ``latency``: seconds added to every API request;
+            * ``jitter``: up to this many extra seconds per request, drawn uniformly;
+            * ``fault_rate``: total fault probability, spread evenly over ``fault_kinds``;
+            * ``fault_kinds``: kinds ``fault_rate`` covers (default: all of ``FAULT_KINDS``);
+            * ``faults``: explicit probability per fault kind;
+            * ``retry_after``: seconds announced by ``429`` answers (default 1);
+            * ``stall_time``: seconds a ``"stall"`` fault waits before answering (default 30).
 
     Raises:
         ValueError: On inconsistent or out-of-range settings.
@@ -102,26 +109,12 @@ class Sandbox(SandboxControls):
         port: int = 0,
         page_size: int = 10,
         max_page_size: int = 100,
-        latency: float = 0.0,
-        jitter: float = 0.0,
-        fault_rate: float = 0.0,
-        fault_kinds: Iterable[FaultKind] | None = None,
-        faults: Mapping[FaultKind, float] | None = None,
-        retry_after: int = 1,
-        stall_time: float = 30.0,
         fault_seed: int | None = None,
         cache_size: int = DEFAULT_CACHE_SIZE,
         shutdown_timeout: float = 0.25,
+        **fault_settings: Unpack[FaultSettings],
     ) -> None:
-        config = FaultConfig.create(
-            latency=latency,
-            jitter=jitter,
-            fault_rate=fault_rate,
-            fault_kinds=fault_kinds,
-            faults=faults,
-            retry_after=retry_after,
-            stall_time=stall_time,
-        )
+        config = FaultConfig.create(**fault_settings)
         store = Store(
             seed, _counts(seed, users, sessions_per_user, distribution), cache_size=cache_size
         )
@@ -196,10 +189,6 @@ class Sandbox(SandboxControls):
         tb: TracebackType | None,
     ) -> None:
         await self.close()
-
-    def hold(self) -> None:
-        """Make API requests wait (counted in flight) until :meth:`release`."""
-        self._state.gate.hold()
 
     def release(self) -> None:
         """Let held API requests, and all later ones, through.
@@ -347,10 +336,6 @@ class ThreadedSandbox(SandboxControls):
 
         loop.call_soon_threadsafe(run)
         return done.result()
-
-    def hold(self) -> None:
-        """Make API requests wait (counted in flight) until :meth:`release`."""
-        self._state.gate.hold()
 
     def release(self) -> None:
         """Let held API requests, and all later ones, through.

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ._faults import FaultPlan
 from ._stats import Counters
-from ._store import Store
+
+if TYPE_CHECKING:
+    from ._faults import FaultPlan
+    from ._store import Store
 
 __all__ = ["STATE", "Gate", "SandboxState", "Tokens"]
 

@@ -15,12 +15,13 @@ import orjson
 import pytest
 
 from cariqa_async.sandbox import DEFAULT_DISTRIBUTION, Sandbox
-from cariqa_async.sandbox._data import Generator, format_time, session_counts
+from cariqa_async.sandbox._data import Draws, format_time, session_counts
 from cariqa_async.sandbox._ids import KIND_SESSION, IdCodec
 from cariqa_async.sandbox._store import Store
+from cariqa_async.sandbox.resources import charging_sessions, users
+from tests.contract.schemas import CHARGING_SESSION, USER, validate
 
 from .sandbox_helpers import auth, sessions_url
-from .schemas import CHARGING_SESSION, USER, validate
 
 EXAMPLE_KEYS = [
     "id", "start_time", "end_time", "duration", "consumed_energy", "is_active", "evse_id",
@@ -34,7 +35,8 @@ def parse_time(text: str) -> datetime:
 
 
 def sessions_of(store: Store, user: int) -> list[dict[str, Any]]:
-    return [orjson.loads(b) for b in store.session_page(user, 0, store.session_count(user))]
+    sessions = charging_sessions.collection(store, user)
+    return [orjson.loads(b) for b in sessions.page(0, len(sessions))]
 
 
 async def fetch(http: aiohttp.ClientSession, sb: Sandbox, path: str) -> bytes:
@@ -116,17 +118,17 @@ def test_a_million_sessions_is_lazy_and_small() -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert big.state.store.total_sessions() == 1_000_003
-    assert many.state.store.total_sessions() == 1_000_000
+    assert charging_sessions.total(big.state.store) == 1_000_003
+    assert charging_sessions.total(many.state.store) == 1_000_000
     assert elapsed < 5.0  # typically ~0.05 s
     assert peak < 20 * 2**20  # typically ~1.5 MB; a materialised million would be gigabytes
 
     store = big.state.store
     started = time.perf_counter()
-    page = [orjson.loads(b) for b in store.session_page(0, 999_900, 1_000_000)]
+    page = [orjson.loads(b) for b in charging_sessions.collection(store, 0).page(999_900, 10**6)]
     assert time.perf_counter() - started < 1.0
     assert len(page) == 100
-    assert page[-1]["id"] == store.generator.session_id(0, 999_999)
+    assert page[-1]["id"] == store.draws.ids.encode(KIND_SESSION, 0, 999_999)
     starts = [parse_time(s["start_time"]) for s in page]
     assert starts == sorted(starts, reverse=True)
 
@@ -203,10 +205,10 @@ def test_generated_records_conform_and_vary_across_seeds() -> None:
                   "email", "external_id", "locale", "invoice_view", "address_chars")
     }  # fmt: skip
     for seed in range(8):
-        gen = Generator(seed)
+        draws = Draws(seed)
         store = Store(seed, [120, 0, 1, 40] * 2)
         for user in range(8):
-            body = gen.user(user)
+            body = users.generate(draws, user)
             validate(body, USER)
             seen["email"].add(body["email"] is None)
             seen["external_id"].add(body["custom_properties"]["external_id"] is None)

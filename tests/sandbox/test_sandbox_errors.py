@@ -6,9 +6,9 @@ import aiohttp
 import pytest
 
 from cariqa_async.sandbox import Sandbox
+from tests.contract.schemas import DETAIL, validate
 
 from .sandbox_helpers import auth, get, sessions_url
-from .schemas import DETAIL, validate
 
 NOT_PROVIDED = {"detail": "Authentication credentials were not provided."}
 

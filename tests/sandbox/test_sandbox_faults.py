@@ -13,9 +13,9 @@ import orjson
 import pytest
 
 from cariqa_async.sandbox import FAULT_KINDS, FaultConfig, Sandbox
+from tests.contract.schemas import DETAIL, ERROR_DETAIL, PAGINATED_USERS, validate
 
 from .sandbox_helpers import auth, get, raw_request, sessions_url, split_http
-from .schemas import DETAIL, ERROR_DETAIL, PAGINATED_USERS, validate
 
 
 async def users_page(http: aiohttp.ClientSession, sb: Sandbox) -> tuple[int, Any]:

@@ -11,9 +11,10 @@ import pytest
 
 from cariqa_async.sandbox import Sandbox, UnknownSessionsError
 from cariqa_async.sandbox._sequence import KeySequence
+from cariqa_async.sandbox.resources import charging_sessions, users
+from tests.contract.schemas import CHARGING_SESSION, validate
 
 from .sandbox_helpers import auth, get, sessions_url
-from .schemas import CHARGING_SESSION, validate
 
 
 def start(session: dict[str, Any]) -> datetime:
@@ -21,10 +22,10 @@ def start(session: dict[str, Any]) -> datetime:
 
 
 def bodies(sb: Sandbox, user_id: str) -> list[dict[str, Any]]:
-    store = sb.state.store
-    user = store.user_index(user_id)
+    user = users.find(sb.state.store, user_id)
     assert user is not None
-    return [orjson.loads(b) for b in store.session_page(user, 0, store.session_count(user))]
+    sessions = charging_sessions.collection(sb.state.store, user)
+    return [orjson.loads(b) for b in sessions.page(0, len(sessions))]
 
 
 async def page_ids(http: aiohttp.ClientSession, sb: Sandbox, user_id: str, page: int) -> list[str]:
@@ -125,7 +126,7 @@ def test_same_mutations_same_bytes() -> None:
         sb.insert_sessions(user, 2)
         sb.delete_sessions(user, at=5, count=3)
         sb.insert_sessions(user, 4, at=7)
-        runs.append(sb.state.store.session_page(0, 0, 40))
+        runs.append(charging_sessions.collection(sb.state.store, 0).page(0, 40))
     assert runs[0] == runs[1]
 
 

@@ -1,4 +1,4 @@
-"""Every kind of body the sandbox emits, validated against the spec's schemas."""
+"""Every kind of body the sandbox emits, validated against schemas generated from the spec."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import orjson
 import pytest
 
 from cariqa_async.sandbox import Sandbox
-
-from .sandbox_helpers import auth, get, sessions_url
-from .schemas import (
+from cariqa_async.sandbox.resources import charging_sessions
+from tests.contract.schemas import (
     CHARGING_SESSION,
     DETAIL,
     ERROR_DETAIL,
@@ -22,6 +21,8 @@ from .schemas import (
     USER,
     validate,
 )
+
+from .sandbox_helpers import auth, get, sessions_url
 
 
 async def test_every_success_body_conforms(sandbox: Sandbox, http: aiohttp.ClientSession) -> None:
@@ -71,7 +72,8 @@ async def test_every_error_body_conforms(sandbox: Sandbox, http: aiohttp.ClientS
 
 
 def _session(sandbox: Sandbox) -> dict[str, Any]:
-    return orjson.loads(sandbox.state.store.session_page(9, 0, 1)[0])  # type: ignore[no-any-return]
+    sessions = charging_sessions.collection(sandbox.state.store, 9)
+    return orjson.loads(sessions.page(0, 1)[0])  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,191 @@
+"""The HTTP face of the controls: routes under ``/_sandbox/`` that call :class:`SandboxControls`.
+
+They let code outside the sandbox's Python process (another language's test
+suite, a shell with curl) drive it like the Python API does; each route only
+reads its JSON, calls the one implementation in :mod:`._controls` and answers
+with JSON. They are never faulted, never delayed and not counted as API
+requests. Errors answer ``400``/``404`` with ``{"detail": ...}``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+import orjson
+from aiohttp import web
+
+from ._controls import SandboxControls
+from ._http import Handler, Route, detail, json_response, read_object
+from ._state import STATE
+from .resources import charging_sessions
+
+__all__ = ["CONTROL_PREFIX", "CONTROL_ROUTES"]
+
+CONTROL_PREFIX: Final = "/_sandbox"
+
+Control = Callable[[web.Request, SandboxControls], Awaitable[web.StreamResponse]]
+
+
+def _ok(body: Any, status: int = 200) -> web.Response:
+    return json_response(orjson.dumps(body), status)
+
+
+def _opt_int(body: dict[str, Any], name: str) -> int | None:
+    """The integer ``body[name]`` or ``None``; JSON's ``true`` is no integer, Python's is."""
+    value = body.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TypeError(f"{name} must be an integer")
+    return value
+
+
+def _int(body: dict[str, Any], name: str, default: int) -> int:
+    value = _opt_int(body, name)
+    return default if value is None else value
+
+
+def _handler(control: Control) -> Handler:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            return await control(request, SandboxControls(request.app[STATE]))
+        except charging_sessions.UnknownSessionsError as exc:
+            return _ok({"detail": "Unknown session ids.", "ids": exc.ids}, 404)
+        except KeyError:
+            return detail(404, "Not found.")  # no such user
+        except (ValueError, TypeError, IndexError) as exc:
+            # What the controls refuse: bad settings, positions, counts and types.
+            return detail(400, str(exc))
+
+    return handle
+
+
+def _faults(controls: SandboxControls) -> web.Response:
+    scheduled = controls.state.faults.scheduled
+    return _ok({**controls.faults.to_json(), "scheduled": scheduled})
+
+
+async def info(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``GET /_sandbox/``: the data set's shape."""
+    state = controls.state
+    return _ok(
+        {
+            "seed": controls.seed,
+            "users": len(controls.user_ids),
+            "sessions": charging_sessions.total(state.store),
+            "page_size": state.page_size,
+            "max_page_size": state.max_page_size,
+        }
+    )
+
+
+async def get_stats(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``GET /_sandbox/stats``."""
+    return _ok(controls.stats.to_json())
+
+
+async def reset_stats(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``POST /_sandbox/stats/reset``: zero the counters, answer the fresh ones."""
+    controls.reset_stats()
+    return _ok(controls.stats.to_json())
+
+
+async def get_faults(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``GET /_sandbox/faults``: the configuration and the pending scheduled outcomes."""
+    return _faults(controls)
+
+
+async def patch_faults(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``PATCH /_sandbox/faults``: change some settings, as ``set_faults`` does."""
+    controls.set_faults(**await read_object(request))
+    return _faults(controls)
+
+
+async def clear_faults(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``DELETE /_sandbox/faults``: no latency, no faults, no schedule."""
+    controls.clear_faults()
+    return _faults(controls)
+
+
+async def schedule_faults(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``POST /_sandbox/faults/schedule``: ``{"outcomes": [...], "path"|"path_regex": ...}``."""
+    body = await read_object(request)
+    outcomes = body.get("outcomes")
+    if not isinstance(outcomes, list):
+        raise TypeError("outcomes must be a list of fault kinds or nulls")
+    path, regex = body.get("path"), body.get("path_regex")
+    if path is not None and regex is not None:
+        raise ValueError("give path or path_regex, not both")
+    if not isinstance(path, (str, type(None))) or not isinstance(regex, (str, type(None))):
+        raise TypeError("path and path_regex must be strings")
+    try:
+        matcher = path if regex is None else re.compile(regex)
+    except re.error as exc:
+        raise ValueError(f"invalid path_regex: {exc}") from None
+    controls.schedule_faults(outcomes, path=matcher)
+    return _faults(controls)
+
+
+async def clear_schedule(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``DELETE /_sandbox/faults/schedule``: drop pending scheduled outcomes."""
+    controls.state.faults.clear_schedule()
+    return _faults(controls)
+
+
+async def hold(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``POST /_sandbox/hold``: make API requests wait until released."""
+    controls.hold()
+    return _ok({"held": True})
+
+
+async def release(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``POST /_sandbox/release``: let held and later API requests through."""
+    # On the server's loop already, which is where the gate must be opened.
+    controls.state.gate.release()
+    return _ok({"held": False})
+
+
+async def list_session_ids(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``GET /_sandbox/users/{user_id}/sessions``: the user's session ids, newest first."""
+    return _ok({"ids": controls.session_ids(request.match_info["user_id"])})
+
+
+async def insert_sessions(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``POST /_sandbox/users/{user_id}/sessions``: ``{"count": 1, "at": 0}`` -> new ids."""
+    user_id = request.match_info["user_id"]
+    body = await read_object(request)
+    count, at = _int(body, "count", 1), _int(body, "at", 0)
+    return _ok({"ids": controls.insert_sessions(user_id, count, at=at)}, 201)
+
+
+async def delete_sessions(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``DELETE /_sandbox/users/{user_id}/sessions``: ``{"ids": [...]}`` or ``{"at", "count"}``."""
+    user_id = request.match_info["user_id"]
+    body = await read_object(request)
+    ids = body.get("ids")
+    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids)):
+        raise TypeError("ids must be a list of session ids")
+    at, count = _opt_int(body, "at"), _int(body, "count", 1)
+    deleted = controls.delete_sessions(user_id, ids, at=at, count=count)
+    return _ok({"deleted": deleted})
+
+
+#: Every control endpoint.
+CONTROL_ROUTES: Final[tuple[Route, ...]] = tuple(
+    Route(method, CONTROL_PREFIX + path, _handler(control))
+    for method, path, control in (
+        ("GET", "/", info),
+        ("GET", "/stats", get_stats),
+        ("POST", "/stats/reset", reset_stats),
+        ("GET", "/faults", get_faults),
+        ("PATCH", "/faults", patch_faults),
+        ("DELETE", "/faults", clear_faults),
+        ("POST", "/faults/schedule", schedule_faults),
+        ("DELETE", "/faults/schedule", clear_schedule),
+        ("POST", "/hold", hold),
+        ("POST", "/release", release),
+        ("GET", "/users/{user_id}/sessions", list_session_ids),
+        ("POST", "/users/{user_id}/sessions", insert_sessions),
+        ("DELETE", "/users/{user_id}/sessions", delete_sessions),
+    )
+)
