@@ -4,7 +4,7 @@ One realistic 100-session page (``_records.py``: nulls, several currencies,
 unicode addresses) is serialized once with ``orjson.dumps``; then, in one run:
 
 * (a) ``orjson.loads(body)``: the floor, JSON to dicts;
-* (b) ``Structurer().page(orjson.loads(body), ChargingSession, on_error)``: what
+* (b) ``structure_page(Structurer(), orjson.loads(body), ChargingSession, ...)``: what
   the client does with every page (decode, check the envelope, build models).
 
 Each is timed ``timeit``-style, with the garbage collector on as in a real
@@ -33,6 +33,7 @@ import orjson
 from _records import session_records
 
 from cariqa_async._converter import Structurer
+from cariqa_async._pagination import structure_page
 from cariqa_async.models import ChargingSession
 
 SESSIONS = 100
@@ -63,11 +64,14 @@ def page_bodies(pages: int) -> list[bytes]:
 
 def check(structurer: Structurer, body: bytes) -> None:
     """The records decode fully, and carry no field the models would skip."""
-    assert len(structurer.page(orjson.loads(body), ChargingSession, on_error)) == SESSIONS
+    assert (
+        len(structure_page(structurer, orjson.loads(body), ChargingSession, on_error=on_error))
+        == SESSIONS
+    )
     data = orjson.loads(body)
     for row in data["results"]:
         row["session_cost"].setdefault("invoice_view", None)  # absent from the spec
-    Structurer(strict=True).page(data, ChargingSession, on_error)
+    structure_page(Structurer(strict=True), data, ChargingSession, on_error=on_error)
 
 
 def time_per_page(func: Callable[[], object], rounds: int, number: int) -> tuple[float, float]:
@@ -81,12 +85,12 @@ def contenders(bodies: list[bytes]) -> dict[str, Callable[[], object]]:
     body, cycle = bodies[0], itertools.cycle(bodies).__next__
     found: dict[str, Callable[[], object]] = {
         "(a) orjson.loads": lambda: orjson.loads(body),
-        "(b) orjson.loads + Structurer.page": lambda: structurer.page(
-            orjson.loads(body), ChargingSession, on_error
+        "(b) orjson.loads + structure_page": lambda: structure_page(
+            structurer, orjson.loads(body), ChargingSession, on_error=on_error
         ),
         f"(a) ... {len(bodies)} distinct pages": lambda: orjson.loads(cycle()),
-        f"(b) ... {len(bodies)} distinct pages": lambda: structurer.page(
-            orjson.loads(cycle()), ChargingSession, on_error
+        f"(b) ... {len(bodies)} distinct pages": lambda: structure_page(
+            structurer, orjson.loads(cycle()), ChargingSession, on_error=on_error
         ),
     }
     if importlib.util.find_spec("msgspec") is not None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import operator
 import os
 import platform
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any, Final, TypeVar
@@ -19,7 +18,16 @@ import orjson
 
 from . import _protocol
 from ._converter import Structurer
-from ._pagination import OnInconsistent, PageWalk, RawPage, WalkOptions
+from ._endpoints import Endpoint
+from ._pagination import (
+    OnInconsistent,
+    PageWalk,
+    RawPage,
+    WalkOptions,
+    page_params,
+    read_page,
+    structure_page,
+)
 from ._retry import RetryPolicy, retrying
 from ._throttle import Throttle
 from ._transport import DEFAULT_MAX_RESPONSE_SIZE, Secret, Timeout, Transport
@@ -29,11 +37,11 @@ from .errors import (
     CariqaTimeoutError,
     ClientClosedError,
     ConfigurationError,
+    InvalidArgumentError,
     SchemaError,
     TransportError,
     _RequestError,
 )
-from .models import Page
 from .resources import ChargingSessions, Users
 
 T = TypeVar("T")
@@ -274,8 +282,9 @@ class CariqaClient:
         *,
         json: object = None,
         idempotent: bool = True,
-    ) -> Any:
-        """Send a request with retries; return the decoded JSON body (``None`` for 204).
+    ) -> _Reply:
+        """Send a request with retries; return its status, JSON body (``None`` for 204)
+        and where it went.
 
         Raises:
             APIError: an error status, after retries where retryable.
@@ -309,9 +318,10 @@ class CariqaClient:
             async for attempt in retrying(policy, idempotent=idempotent, on_retry=on_retry):
                 with attempt:
                     attempts += 1
-                    return await self._attempt(
+                    status, data = await self._attempt(
                         transport, method, path, query, body, where, deadline
                     )
+                    return _Reply(status, data, where)
         except _RequestError as exc:
             exc.attempts = attempts
             raise
@@ -353,7 +363,7 @@ class CariqaClient:
         body: bytes | None,
         where: str,
         deadline: float | None,
-    ) -> Any:
+    ) -> tuple[int, Any]:
         stats = self.stats
         throttle = self.throttle
         left = await self._admit(method, where, deadline)
@@ -401,82 +411,134 @@ class CariqaClient:
                 response, method=method, path=where, now=datetime.now(timezone.utc)
             )
         if response.status == 204:
-            return None
-        return _protocol.decode_json(response, method=method, path=where)
+            return 204, None
+        return response.status, _protocol.decode_json(response, method=method, path=where)
 
-    def _schema_error(self, method: str, where: str) -> Callable[[str, str], SchemaError]:
+    def _schema_error(
+        self, method: str, where: str, status: int
+    ) -> Callable[[str, str], SchemaError]:
         def make(field: str, message: str) -> SchemaError:
             return SchemaError(
                 f"unexpected response: {field or 'body'}: {message}",
                 method=method,
                 path=where,
-                status=200,
+                status=status,
                 field=field,
             )
 
         return make
 
-    async def _get(self, path: str, cls: type[T], params: Mapping[str, object] | None = None) -> T:
-        data = await self._request("GET", path, params)
-        where = _protocol.describe(path, _protocol.query(params or {}))
-        return self._structurer.one(data, cls, self._schema_error("GET", where))
+    async def _call(
+        self,
+        endpoint: Endpoint[Any],
+        path_args: Mapping[str, object] | None = None,
+        query: Mapping[str, object] | None = None,
+        body: Mapping[str, object] | None = None,
+    ) -> Any:
+        """Call one operation: the one way every resource method reaches the API.
 
-    async def _list(self, path: str, cls: type[T], params: Mapping[str, object]) -> Page[T]:
-        data = await self._request("GET", path, params)
-        where = _protocol.describe(path, _protocol.query(params))
-        return self._structurer.page(data, cls, self._schema_error("GET", where))
+        Returns the model, a :class:`Page` of models, a tuple of models or ``None``,
+        as the endpoint's shape says.
+
+        Raises:
+            InvalidArgumentError: a path argument could change the path.
+            ClientClosedError, APIError, TransportError, ResponseError: as
+                :meth:`_request`; SchemaError names the field and the status received.
+        """
+        self._require_open()
+        path = endpoint.render(path_args or {})
+        reply = await self._request(
+            endpoint.method, path, query, json=body, idempotent=endpoint.idempotent
+        )
+        on_error = self._schema_error(endpoint.method, reply.where, reply.status)
+        structurer = self._structurer
+        if structurer.strict and reply.status != endpoint.status:
+            raise on_error("", f"expected HTTP {endpoint.status}, got {reply.status}")
+        shape = endpoint.shape
+        if shape == "none":
+            return None
+        model = endpoint.model
+        if shape == "object":
+            return structurer.one(reply.data, model, on_error)
+        if shape == "array":
+            return tuple(structurer.array(reply.data, model, on_error))
+        return structure_page(
+            structurer, reply.data, model, on_error=on_error, where=reply.where, status=reply.status
+        )
 
     def _walk(
         self,
-        path: str,
-        cls: type[T],
-        params: Mapping[str, object],
+        endpoint: Endpoint[Any],
+        path_args: Mapping[str, object] | None = None,
+        query: Mapping[str, object] | None = None,
         *,
-        page_size: int,
-        concurrency: int | None,
-        ordered: bool,
+        page_size: int = 100,
+        concurrency: int | None = None,
+        ordered: bool = True,
         max_passes: int | None = None,
         on_inconsistent: OnInconsistent | None = None,
         verify: bool | None = None,
-        key: str = "id",
         batched: bool = False,
         records: bool = False,
     ) -> PageWalk[Any]:
-        """A list walk yielding models, or with ``records`` the API's checked dicts."""
+        """Every item of a paginated operation, pages fetched concurrently (see
+        :mod:`._pagination`); with ``records`` the API's checked dicts, not models.
+
+        Raises:
+            InvalidArgumentError: a path argument or an option is unusable.
+            ClientClosedError: the client is not open.
+        """
         self._require_open()
+        path = endpoint.render(path_args or {})
         defaults = self._walk_defaults
-        options = attrs.evolve(
-            defaults,
-            page_size=page_size,
-            window=concurrency if concurrency is not None else defaults.window,
-            ordered=ordered,
-            max_passes=max_passes if max_passes is not None else defaults.max_passes,
-            on_inconsistent=on_inconsistent or defaults.on_inconsistent,
-            verify=verify if verify is not None else defaults.verify,
-        )
+        try:
+            options = attrs.evolve(
+                defaults,
+                page_size=page_size,
+                window=concurrency if concurrency is not None else defaults.window,
+                ordered=ordered,
+                max_passes=max_passes if max_passes is not None else defaults.max_passes,
+                on_inconsistent=on_inconsistent or defaults.on_inconsistent,
+                verify=verify if verify is not None else defaults.verify,
+            )
+        except (ValueError, TypeError) as exc:
+            raise InvalidArgumentError(str(exc)) from None
         structurer = self._structurer
-        base = dict(params)
+        model = endpoint.model
+        if endpoint.shape != "page":
+            raise TypeError(f"{endpoint.operation_id} is not a paginated operation")
+        base = dict(query or {})
+        strict = structurer.strict
 
         async def fetch(number: int, size: int) -> RawPage:
-            query = {**base, "page": number, "page_size": size}
-            data = await self._request("GET", path, query)
-            where = _protocol.describe(path, _protocol.query(query))
-            count, next_link, _, results = structurer.envelope(
-                data, self._schema_error("GET", where)
+            reply = await self._request("GET", path, {**base, **page_params(number, size)})
+            on_error = self._schema_error("GET", reply.where, reply.status)
+            return read_page(
+                reply.data,
+                number,
+                where=reply.where,
+                status=reply.status,
+                strict=strict,
+                on_error=on_error,
             )
-            return RawPage(number, count, results, next_link is not None)
 
-        def structure(rows: list[dict[str, Any]], number: int) -> list[Any]:
-            query = {**base, "page": number, "page_size": page_size}
-            on_error = self._schema_error("GET", _protocol.describe(path, _protocol.query(query)))
+        def structure(page: RawPage) -> list[Any]:
+            on_error = self._schema_error("GET", page.where, page.status)
             if records:
-                return structurer.check_many(rows, cls, on_error)
-            return structurer.many(rows, cls, on_error)
+                return structurer.check_many(page.results, model, on_error)
+            return structurer.many(page.results, model, on_error)
 
-        identity: Callable[[Any], Hashable] = (
-            operator.itemgetter(key) if records else operator.attrgetter(key)
-        )
-        return PageWalk(fetch, structure, identity, options, path=path, batched=batched)
+        key = endpoint.record_key if records else endpoint.model_key
+        return PageWalk(fetch, structure, key, options, path=path, batched=batched)
+
+
+@attrs.frozen(slots=True)
+class _Reply:
+    """A successful exchange: status, decoded body, and the path and query sent."""
+
+    status: int
+    data: Any
+    where: str
 
 
 def _retry_reason(exc: BaseException) -> str:

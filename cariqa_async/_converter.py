@@ -35,7 +35,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.v import transform_error
 
-from .models import OpenStrEnum, Page
+from .models import OpenStrEnum
 
 T = TypeVar("T")
 
@@ -472,32 +472,6 @@ class Structurer:
                     raise self._explain(item, cls, f"{where}[{index}]", exc, on_error) from None
             raise  # pragma: no cover - the loop above always finds it
 
-    def envelope(self, data: Any, on_error: _ErrorFactory) -> _Envelope:
-        """Check a DRF page envelope and return ``(count, next, previous, results)``."""
-        if not isinstance(data, Mapping):
-            raise on_error("", f"expected a page object, got {_shown(data)}")
-        count, results = data.get("count"), data.get("results")
-        if type(count) is not int or count < 0:
-            raise on_error("count", f"expected a non-negative integer, got {_shown(count)}")
-        if not isinstance(results, list):
-            raise on_error("results", f"expected a list, got {_shown(results)}")
-        links = []
-        for key in ("next", "previous"):
-            link = data.get(key)
-            if link is not None and type(link) is not str:
-                raise on_error(key, f"expected a URL or null, got {_shown(link)}")
-            links.append(link)
-        if self.strict:
-            extra = set(data) - {"count", "next", "previous", "results"}
-            if extra:
-                raise on_error("", f"unknown field(s): {', '.join(sorted(extra))}")
-        return count, links[0], links[1], results
-
-    def page(self, data: Any, cls: type[T], on_error: _ErrorFactory) -> Page[T]:
-        """Structure a DRF page ``{count, next, previous, results}`` into a :class:`Page`."""
-        count, next_link, previous, results = self.envelope(data, on_error)
-        return Page(count, next_link, previous, tuple(self.many(results, cls, on_error)))
-
     def unstructure(self, value: object) -> Any:
         """Models back to JSON-ready data (Decimals and datetimes as the API writes them)."""
         return self._fast.unstructure(value)
@@ -517,7 +491,6 @@ class Structurer:
 
 
 _ErrorFactory = Callable[[str, str], Exception]
-_Envelope = tuple[int, str | None, str | None, list[Any]]
 
 
 def _join(where: str, path: str) -> str:

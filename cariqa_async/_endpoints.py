@@ -17,7 +17,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any, Final, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Final, Generic, Literal, TypeVar
 
 import attrs
 
@@ -78,38 +78,37 @@ def _default_idempotent(endpoint: Endpoint[Any]) -> bool:
     return endpoint.method in IDEMPOTENT_METHODS
 
 
-def _walk_key(key: str | Callable[[Any], Hashable]) -> Callable[[Any], Hashable]:
-    return operator.attrgetter(key) if isinstance(key, str) else key
-
-
 @attrs.frozen(slots=True)
 class Endpoint(Generic[T]):
-    """One operation of the API.
+    """One operation of the API; its subclass says what a success holds.
+
+    :class:`One` (an object), :class:`Paged` (a DRF page), :class:`Many` (a plain
+    JSON array) or :class:`Empty` (no body, 204). The subclass types the call:
+    ``_call(One[User])`` returns a ``User``, ``_page(Paged[User])`` a ``Page[User]``.
 
     Attributes:
         operation_id: the spec's ``operationId``, e.g. ``"users_retrieve"``.
         method: ``"GET"``, ``"POST"``, ``"PUT"``, ``"PATCH"`` or ``"DELETE"``.
         path: the template below ``/api/v1/``, e.g. ``"users/{user_id}/"``; every
-            ``{name}`` is filled from a keyword argument checked by ``segment``.
-        shape: what a successful response holds (see :data:`Shape`).
+            ``{name}`` is filled from a path argument checked by ``segment``.
         model: the class of the object, of each page item or array item.
-        status: the success status the API documents (200, 201 or 204).
+        status: the success status the API documents (200, 201 or 204); strict
+            mode (the test suite's) refuses another.
         idempotent: whether the call may be retried after it may have reached the
             API. Derived from the method (POST and PATCH are not) unless given.
-        key: for pages, what identifies an item across pages (an attribute name,
-            or a function of the item): the walk yields each key once.
+        key: for pages, what identifies an item across pages: a field name, or a
+            function of the model. The walk yields each key once.
     """
+
+    shape: ClassVar[Shape]
 
     operation_id: str
     method: str
     path: str
-    shape: Shape
-    model: type[T] | None = None
+    model: type[T]
     status: int = 200
     idempotent: bool = attrs.field(default=attrs.Factory(_default_idempotent, takes_self=True))
-    key: Callable[[Any], Hashable] = attrs.field(
-        default=operator.attrgetter("id"), converter=_walk_key
-    )
+    key: str | Callable[[Any], Hashable] = "id"
     _params: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -132,25 +131,63 @@ class Endpoint(Generic[T]):
             path = path.replace(f"{{{name}}}", segment(path_args[name], name), 1)
         return API_PREFIX + path
 
+    @property
+    def model_key(self) -> Callable[[Any], Hashable]:
+        """The walk's key of a model."""
+        key = self.key
+        return operator.attrgetter(key) if isinstance(key, str) else key
 
-def _get(operation_id: str, path: str, model: type[T]) -> Endpoint[T]:
-    return Endpoint(operation_id, "GET", path, "object", model)
+    @property
+    def record_key(self) -> Callable[[Any], Hashable]:
+        """The walk's key of a record (the API's dict), for exports.
+
+        Raises:
+            TypeError: the key is a function of the model, not a field name.
+        """
+        if not isinstance(self.key, str):
+            raise TypeError(f"{self.operation_id}: records need a field name as the key")
+        return operator.itemgetter(self.key)
 
 
-def _page(operation_id: str, path: str, model: type[T], **options: Any) -> Endpoint[T]:
-    return Endpoint(operation_id, "GET", path, "page", model, **options)
+@attrs.frozen(slots=True)
+class One(Endpoint[T]):
+    """An operation answering one object."""
+
+    shape: ClassVar[Shape] = "object"
+
+
+@attrs.frozen(slots=True)
+class Paged(Endpoint[T]):
+    """An operation answering a DRF page of objects (``page``/``page_size``)."""
+
+    shape: ClassVar[Shape] = "page"
+
+
+@attrs.frozen(slots=True)
+class Many(Endpoint[T]):
+    """An operation answering a plain JSON array of objects."""
+
+    shape: ClassVar[Shape] = "array"
+
+
+@attrs.frozen(slots=True)
+class Empty(Endpoint[None]):
+    """An operation answering no body (204); its model is ``NoneType``."""
+
+    shape: ClassVar[Shape] = "none"
 
 
 # --- the table ------------------------------------------------------------------
 
-USERS_LIST: Final = _page("users_list", "users/", User)
-USERS_RETRIEVE: Final = _get("users_retrieve", "users/{user_id}/", User)
+USERS_LIST: Final = Paged("users_list", "GET", "users/", User)
+USERS_RETRIEVE: Final = One("users_retrieve", "GET", "users/{user_id}/", User)
 
-SESSIONS_LIST: Final = _page(
-    "users_charging_sessions_list", "users/{user_id}/charging-sessions/", ChargingSession
+SESSIONS_LIST: Final = Paged(
+    "users_charging_sessions_list", "GET", "users/{user_id}/charging-sessions/", ChargingSession
 )
-SESSIONS_RETRIEVE: Final = _get(
+SESSIONS_RETRIEVE: Final = One(
     "users_charging_sessions_retrieve",
+    "GET",
     "users/{user_id}/charging-sessions/{session_id}/",
     ChargingSession,
 )

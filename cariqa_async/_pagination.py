@@ -39,18 +39,22 @@ from collections.abc import (
     Callable,
     Hashable,
     Iterable,
+    Mapping,
 )
 from contextlib import aclosing
 from typing import Any, Final, Generic, Literal, TypeVar
 
 import attrs
 
+from ._converter import Structurer
 from .errors import (
     InconsistentPaginationError,
     InconsistentPaginationWarning,
+    InvalidArgumentError,
     InvalidPageError,
     PaginationError,
 )
+from .models import Page
 
 T = TypeVar("T")
 
@@ -59,18 +63,109 @@ logger: Final = logging.getLogger("cariqa_async")
 OnInconsistent = Literal["raise", "warn"]
 
 
+#: The query parameters of DRF's page-number pagination.
+PAGE: Final = "page"
+PAGE_SIZE: Final = "page_size"
+_ENVELOPE: Final = frozenset({"count", "next", "previous", "results"})
+
+#: ``on_error(field_path, message)`` builds the exception for a malformed page.
+OnError = Callable[[str, str], Exception]
+
+
 @attrs.frozen(slots=True)
 class RawPage:
-    """A page as decoded JSON: ``results`` still holds plain dicts."""
+    """A page as decoded JSON: ``results`` still holds plain dicts.
+
+    Attributes:
+        where: the path and query of the request that fetched this page, as sent
+            (with the page size actually asked for), for errors about its items.
+        status: the HTTP status it came with.
+    """
 
     number: int
     count: int
     results: list[dict[str, Any]]
     has_next: bool
+    next: str | None = None
+    previous: str | None = None
+    where: str = ""
+    status: int = 200
 
 
 #: ``fetch(page_number, page_size)`` returns the raw page or raises.
 Fetch = Callable[[int, int], Awaitable[RawPage]]
+
+
+def page_params(page: int, page_size: int | None) -> dict[str, object]:
+    """The query asking for page ``page`` of ``page_size`` items (server default: None).
+
+    Raises:
+        InvalidArgumentError: ``page`` below 1, or ``page_size`` below 1.
+    """
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise InvalidArgumentError(f"page must be an integer of at least 1, got {page!r}")
+    if page_size is not None and (
+        isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1
+    ):
+        raise InvalidArgumentError(
+            f"page_size must be an integer of at least 1 or None, got {page_size!r}"
+        )
+    return {PAGE: page, PAGE_SIZE: page_size}
+
+
+def read_page(
+    data: Any, number: int, *, where: str, status: int, strict: bool, on_error: OnError
+) -> RawPage:
+    """Check a DRF page envelope ``{count, next, previous, results}``.
+
+    Raises:
+        the exception ``on_error(field, message)`` builds: not an object, a
+        ``count`` that is not a non-negative integer, ``results`` not a list, a
+        link neither text nor null, or (``strict``) an unknown field.
+    """
+    if not isinstance(data, Mapping):
+        raise on_error("", f"expected a page object, got {_shown(data)}")
+    count, results = data.get("count"), data.get("results")
+    if type(count) is not int or count < 0:
+        raise on_error("count", f"expected a non-negative integer, got {_shown(count)}")
+    if not isinstance(results, list):
+        raise on_error("results", f"expected a list, got {_shown(results)}")
+    next_link, previous = data.get("next"), data.get("previous")
+    for name, link in (("next", next_link), ("previous", previous)):
+        if link is not None and type(link) is not str:
+            raise on_error(name, f"expected a URL or null, got {_shown(link)}")
+    if strict and not _ENVELOPE.issuperset(data):
+        extra = ", ".join(sorted(set(data) - _ENVELOPE))
+        raise on_error("", f"unknown field(s): {extra}")
+    return RawPage(
+        number, count, results, next_link is not None, next_link, previous, where, status
+    )
+
+
+def structure_page(
+    structurer: Structurer,
+    data: Any,
+    model: type[T],
+    *,
+    on_error: OnError,
+    where: str = "",
+    status: int = 200,
+) -> Page[T]:
+    """A DRF page body as a :class:`Page` of models: what ``list()`` returns.
+
+    Raises:
+        the exception ``on_error(field, message)`` builds, for the envelope or an item.
+    """
+    raw = read_page(
+        data, 0, where=where, status=status, strict=structurer.strict, on_error=on_error
+    )
+    items = structurer.many(raw.results, model, on_error)
+    return Page(raw.count, raw.next, raw.previous, tuple(items))
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 @attrs.frozen(slots=True)
@@ -396,7 +491,7 @@ class PageWalk(Generic[T]):
     def __init__(
         self,
         fetch: Fetch,
-        structure: Callable[[list[dict[str, Any]], int], Iterable[T]],
+        structure: Callable[[RawPage], Iterable[T]],
         key: Callable[[T], Hashable],
         options: WalkOptions,
         *,
@@ -440,7 +535,7 @@ class PageWalk(Generic[T]):
 async def _walk(
     state: _WalkState,
     fetch: Fetch,
-    structure: Callable[[list[dict[str, Any]], int], Iterable[T]],
+    structure: Callable[[RawPage], Iterable[T]],
     key: Callable[[T], Hashable],
     options: WalkOptions,
     path: str,
@@ -467,7 +562,7 @@ async def _walk(
                 )
                 # Let the requests of pages 2.. leave before page 1 is turned into models.
                 await asyncio.sleep(0)
-            items = ledger.fresh(structure(first.results, 1), key)
+            items = ledger.fresh(structure(first), key)
             if batched:
                 yield items
             else:
@@ -481,7 +576,7 @@ async def _walk(
                             continue
                         # Structure the whole page (so error paths index the page as
                         # sent); the ledger drops what was already yielded.
-                        items = ledger.fresh(structure(page.results, number), key)
+                        items = ledger.fresh(structure(page), key)
                         if batched:
                             yield items
                         else:

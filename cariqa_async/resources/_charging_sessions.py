@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Iterable
 from typing import Any
 
+from .._endpoints import SESSIONS_LIST, SESSIONS_RETRIEVE
 from .._many import ManySessions, UserDone
 from .._pagination import OnInconsistent, PageWalk
-from .._protocol import api_path, segment
 from ..models import ChargingSession, Page
 from ._base import Resource
 
@@ -33,9 +33,7 @@ class ChargingSessions(Resource):
             page = await client.charging_sessions.list(user_id, page=2, page_size=50)
             print(page.count, [s.id for s in page.results])
         """
-        return await self._client._list(
-            _path(user_id), ChargingSession, {"page": page, "page_size": page_size}
-        )
+        return await self._page(SESSIONS_LIST, {"user_id": user_id}, page=page, page_size=page_size)
 
     def iter(
         self,
@@ -86,10 +84,9 @@ class ChargingSessions(Resource):
             async for session in client.charging_sessions.iter(user_id, verify=True):
                 ...
         """
-        return self._client._walk(
-            _path(user_id),
-            ChargingSession,
-            {},
+        return self._walk(
+            SESSIONS_LIST,
+            {"user_id": user_id},
             page_size=page_size,
             concurrency=concurrency,
             ordered=ordered,
@@ -150,10 +147,9 @@ class ChargingSessions(Resource):
         self, user_id: str, *, page_size: int, window: int, records: bool
     ) -> PageWalk[Any]:
         """A user's walk, a page (list) at a time; ``records``: checked dicts, no models."""
-        return self._client._walk(
-            _path(user_id),
-            ChargingSession,
-            {},
+        return self._walk(
+            SESSIONS_LIST,
+            {"user_id": user_id},
             page_size=page_size,
             concurrency=window,
             ordered=True,
@@ -169,11 +165,4 @@ class ChargingSessions(Resource):
             NotFoundError: no such user or session (or not in your scope).
             APIError, TransportError, ResponseError: see :mod:`cariqa_async.errors`.
         """
-        return await self._client._get(
-            _path(user_id, segment(session_id, "session_id")), ChargingSession
-        )
-
-
-def _path(user_id: str, *rest: str) -> str:
-    """``/api/v1/users/{user_id}/charging-sessions/...``; ids checked as path segments."""
-    return api_path("users", segment(user_id, "user_id"), "charging-sessions", *rest)
+        return await self._call(SESSIONS_RETRIEVE, {"user_id": user_id, "session_id": session_id})

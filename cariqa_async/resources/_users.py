@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from .._endpoints import USERS_LIST, USERS_RETRIEVE
 from .._pagination import OnInconsistent, PageWalk
-from .._protocol import api_path, segment
 from ..models import Page, User
 from ._base import Resource
 
@@ -20,8 +20,8 @@ class Users(Resource):
             InvalidPageError: past the last page.
             APIError, TransportError, ResponseError: see :mod:`cariqa_async.errors`.
         """
-        return await self._client._list(
-            api_path("users"), User, {"page": page, "page_size": page_size, "search": search}
+        return await self._page(
+            USERS_LIST, page=page, page_size=page_size, query={"search": search}
         )
 
     def iter(
@@ -50,10 +50,9 @@ class Users(Resource):
             async for user in client.users.iter():
                 print(user.id, user.custom_properties)
         """
-        return self._client._walk(
-            api_path("users"),
-            User,
-            {"search": search} if search is not None else {},
+        return self._walk(
+            USERS_LIST,
+            query={"search": search},
             page_size=page_size,
             concurrency=concurrency,
             ordered=ordered,
@@ -69,4 +68,4 @@ class Users(Resource):
             InvalidArgumentError: ``user_id`` is empty or could change the URL's path.
             NotFoundError: no such user in your scope.
         """
-        return await self._client._get(api_path("users", segment(user_id, "user_id")), User)
+        return await self._call(USERS_RETRIEVE, {"user_id": user_id})

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from cariqa_async import ChargingSession, SessionCost, StationInfo, User
 from cariqa_async._converter import Structurer, _parse_iso_fallback, _structure_datetime
+from cariqa_async._pagination import structure_page
 from tests import strategies
 
 
@@ -27,7 +28,7 @@ STRICT = Structurer(strict=True)
 
 def test_the_real_example_parses_to_its_exact_values(example_page: dict[str, Any]) -> None:
     for structurer in (FAST, STRICT):
-        page = structurer.page(example_page, ChargingSession, Boom)
+        page = structure_page(structurer, example_page, ChargingSession, on_error=Boom)
         assert (page.count, page.next, page.previous) == (1, None, None)
         (session,) = page.results
         assert session.id == "ab7ae756-b663-43b9-a025-40c51dd503d9"
@@ -73,7 +74,7 @@ def test_the_real_example_parses_to_its_exact_values(example_page: dict[str, Any
 
 
 def test_models_are_frozen_and_slotted(example_page: dict[str, Any]) -> None:
-    session = FAST.page(example_page, ChargingSession, Boom).results[0]
+    session = structure_page(FAST, example_page, ChargingSession, on_error=Boom).results[0]
     with pytest.raises(AttributeError):
         session.id = "other"  # type: ignore[misc]
     assert not hasattr(session, "__dict__")
@@ -130,7 +131,7 @@ def test_wrong_types_name_the_field_path(
     target[path[-1]] = value
     for structurer in (FAST, STRICT):
         with pytest.raises(Boom) as info:
-            structurer.page(page, ChargingSession, Boom)
+            structure_page(structurer, page, ChargingSession, on_error=Boom)
         assert info.value.field == "results[3]." + ".".join(path)
         assert message in info.value.message
 
@@ -157,7 +158,7 @@ def test_missing_required_field_is_named(example_page: dict[str, Any]) -> None:
 )
 def test_bad_envelopes(page: Any, field: str) -> None:
     with pytest.raises(Boom) as info:
-        FAST.page(page, ChargingSession, Boom)
+        structure_page(FAST, page, ChargingSession, on_error=Boom)
     assert info.value.field == field
 
 

@@ -91,8 +91,8 @@ class FakeList:
 
 
 def walk(fake: FakeList, **options: Any) -> PageWalk[str]:
-    def structure(rows: list[dict[str, Any]], number: int) -> list[str]:
-        return [row["id"] for row in rows]
+    def structure(page: RawPage) -> list[str]:
+        return [row["id"] for row in page.results]
 
     return PageWalk(fake.fetch, structure, lambda item: item, WalkOptions(**options), path="/p")
 
@@ -218,7 +218,7 @@ async def test_empty_first_page_announcing_more_is_an_error() -> None:
     async def fetch(number: int, size: int) -> RawPage:
         return RawPage(number, 10, [], True)
 
-    walker: PageWalk[str] = PageWalk(fetch, lambda r, n: [], str, WalkOptions(), path="/p")
+    walker: PageWalk[str] = PageWalk(fetch, lambda page: [], str, WalkOptions(), path="/p")
     with pytest.raises(PaginationError, match="empty"):
         await walker.__anext__()
 
