@@ -71,7 +71,9 @@ def test_export_to_parquet_with_typed_columns(sandbox: ThreadedSandbox, tmp_path
 
 def test_kill_9_then_resume_gives_every_session_exactly_once(tmp_path: Path) -> None:
     sizes = [150 + 7 * i for i in range(40)]
-    with Sandbox(seed=5, sessions_per_user=sizes, latency=0.01).run_in_thread() as sb:
+    # About 600 requests, 8 at a time: at 50 ms each the export lasts at least 3.75 s,
+    # so the progress line printed after 2 s always comes before it ends.
+    with Sandbox(seed=5, sessions_per_user=sizes, latency=0.05).run_in_thread() as sb:
         out = tmp_path / "s.jsonl"
         env = {**os.environ, "CARIQA_TOKEN": sb.token}
         args = [sys.executable, "-m", "cariqa_async.cli", "export", "--all-users",
