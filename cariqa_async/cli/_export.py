@@ -104,15 +104,26 @@ async def _user_ids(args: argparse.Namespace, client: CariqaClient) -> list[str]
 
 
 def print_summary(result: ExportResult, out: TextIO) -> None:
-    """The end-of-export summary; failures listed with their error."""
-    rate = result.sessions / result.elapsed if result.elapsed else 0.0
-    skipped = f" ({result.users_skipped} already done)" if result.users_skipped else ""
-    print(
-        f"Exported {result.sessions:,} sessions of {result.users_done} users{skipped} "
-        f"to {result.output} in {result.elapsed:.1f} s ({rate:,.0f} sessions/s, "
-        f"{result.requests} requests, {result.retries} retries)",
-        file=out,
-    )
+    """The end-of-export summary of the whole output file; failures listed with their error.
+
+    After a resume the sessions, energy and spend cover every run's records, and
+    the rate only this run's.
+    """
+    if result.already_complete:
+        print(
+            f"{result.output} is already complete: {result.sessions:,} sessions of "
+            f"{result.users_in_output} users; nothing to do",
+            file=out,
+        )
+    else:
+        rate = result.sessions_this_run / result.elapsed if result.elapsed else 0.0
+        skipped = f" ({result.users_skipped} already done)" if result.users_skipped else ""
+        print(
+            f"Exported {result.sessions:,} sessions of {result.users_in_output} users{skipped} "
+            f"to {result.output} in {result.elapsed:.1f} s ({rate:,.0f} sessions/s, "
+            f"{result.requests} requests, {result.retries} retries)",
+            file=out,
+        )
     if result.sessions:
         print(f"  energy: {result.kwh:,.3f} kWh", file=out)
         for currency, amount in sorted(result.spend.items()):
@@ -148,6 +159,9 @@ async def export_command(args: argparse.Namespace) -> int:
                     page_size=args.page_size,
                     users_total=len(user_ids),
                     progress=progress,
+                    # The platform's users may come and go between runs: pinning
+                    # the list would make such an export impossible to resume.
+                    users_may_change=args.all_users,
                 )
             except ExportError as exc:
                 raise UsageError(str(exc)) from None

@@ -21,7 +21,7 @@ def describe(p: ExportProgress) -> str:
     failed = f" ({p.users_failed} failed)" if p.users_failed else ""
     eta = ""
     if p.users_total and p.users_done:
-        left = p.users_total - done - p.users_failed
+        left = max(0, p.users_total - done - p.users_failed)
         eta = f", eta {left * p.elapsed / p.users_done:.0f}s"
     return (
         f"users {done}{total}{failed}, sessions {p.sessions:,}, "

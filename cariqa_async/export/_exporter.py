@@ -6,7 +6,7 @@ import asyncio
 import os
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, Iterable, Mapping
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -16,8 +16,11 @@ import attrs
 
 from .._many import ManySessions
 from ..errors import CariqaError
-from ._checkpoint import Checkpoint, CheckpointError
+from ._checkpoint import Checkpoint, CheckpointError, Completed, users_key
+from ._files import finish_tail, side_files
 from ._sinks import CsvSink, JsonlSink, Sink
+from ._tally import Tally
+from ._verify import OutputMismatch, check, compact
 
 if TYPE_CHECKING:
     from .._client import CariqaClient
@@ -51,15 +54,24 @@ class ExportProgress:
 
 @attrs.define
 class ExportResult:
-    """What one run of an export did.
+    """What an export did, and what its output holds.
+
+    The totals describe the output file as it is left: every run's records, and
+    none of the partial records of users that failed (those are removed).
 
     Attributes:
+        output: the file written.
         users_done: users completely exported by this run.
-        users_skipped: users already complete from an earlier run (``resume``).
-        sessions: sessions written by this run.
+        users_skipped: users of this run's list already complete from an earlier
+            run (``resume``).
+        users_in_output: users whose sessions the output holds, earlier runs' too.
+        sessions: sessions in the output.
+        sessions_this_run: sessions of the users this run completed.
         failures: user id -> error message, for users not exported.
-        kwh: energy of the sessions written by this run.
-        spend: ``invoice_summary`` totals per currency, this run.
+        kwh: energy of the sessions in the output.
+        spend: ``invoice_summary`` totals per currency of the sessions in the output.
+        already_complete: a resume found the export finished (a Parquet file
+            already converted) and changed nothing.
     """
 
     output: Path
@@ -72,6 +84,9 @@ class ExportResult:
     elapsed: float = 0.0
     requests: int = 0
     retries: int = 0
+    users_in_output: int = 0
+    sessions_this_run: int = 0
+    already_complete: bool = False
 
     @property
     def ok(self) -> bool:
@@ -80,13 +95,15 @@ class ExportResult:
 
     def count(self, page: list[dict[str, Any]]) -> None:
         """Add a page of (already checked) session records to the totals."""
-        self.sessions += len(page)
-        for row in page:
-            energy = row["consumed_energy"]
-            if energy is not None:
-                self.kwh += Decimal(energy)
-            cost = row["session_cost"]
-            self.spend[cost["currency"]] += Decimal(cost["invoice_summary"])
+        tally = Tally()
+        tally.add_page(page, 0)
+        self._add(tally)
+
+    def _add(self, tally: Tally) -> None:
+        self.sessions += tally.sessions
+        self.kwh += tally.kwh
+        for currency, amount in tally.spend.items():
+            self.spend[currency] += amount
 
 
 class _Committer:
@@ -107,8 +124,8 @@ class _Committer:
         self._lock = asyncio.Lock()
         self._stopping = False
 
-    def completed(self, user_id: str, sessions: int) -> None:
-        self._checkpoint.record(user_id, sessions)
+    def completed(self, user_id: str, tally: Tally) -> None:
+        self._checkpoint.record(user_id, tally)
         self._wake.set()
 
     async def run(self) -> None:
@@ -146,12 +163,6 @@ def _sink_class(fmt: ExportFormat) -> type[CsvSink] | type[JsonlSink]:
     return CsvSink if fmt is ExportFormat.CSV else JsonlSink
 
 
-def _keep_only(path: Path, fmt: ExportFormat, keep: Callable[[str], bool]) -> None:
-    """Drop the torn tail and every record of the users ``keep`` refuses."""
-    if path.exists():
-        _sink_class(fmt).keep_only(path, keep)
-
-
 async def export_sessions(
     client: CariqaClient,
     user_ids: Iterable[str] | AsyncIterable[str],
@@ -165,25 +176,41 @@ async def export_sessions(
     users_total: int | None = None,
     progress: Callable[[ExportProgress], None] | None = None,
     progress_interval: float = 0.5,
+    users_may_change: bool = False,
 ) -> ExportResult:
     """Export every session of ``user_ids`` to ``output``, each exactly once.
 
     Records stream to the file as they arrive (memory stays flat). After a user's
-    last session is written, the user is recorded in ``<output>.checkpoint`` and
-    made durable in the background (output fsync, then checkpoint fsync), grouped
-    with other users that complete while the disk is busy. An export interrupted
-    by Ctrl-C, ``kill -9`` or an outage is continued with ``resume=True``: records
+    last session is written, the user is recorded in ``<output>.checkpoint`` with
+    its record count, the digest of its records and its totals, and made durable
+    in the background (output fsync, then checkpoint fsync), grouped with other
+    users that complete while the disk is busy. An export interrupted by Ctrl-C,
+    ``kill -9`` or an outage is continued with ``resume=True``, which first checks
+    the output against the checkpoint (every completed user's records present,
+    unchanged, none extra) and refuses to go on when they disagree; then records
     of users not in the checkpoint (including a torn last line) are dropped, and
     only those users are fetched again. Users that fail are listed in the
     result, their partial records removed, and the checkpoint kept so a later
     resume retries just them; after a complete export the checkpoint is deleted.
 
-    Parquet is written as JSON Lines (``<output>.jsonl.partial``) while exporting and
-    converted to typed Parquet at the end, so it resumes the same way.
+    When ``user_ids`` is a collection (a list, a set...), the checkpoint records
+    its digest and a resume with other users is refused. Pass
+    ``users_may_change=True`` when the list is derived afresh on each run and may
+    legitimately differ (every user of the platform): nothing is pinned then, and
+    a resume exports the users not yet complete. Streams (async iterables,
+    generators) cannot be digested up front and are never pinned.
+
+    Parquet is written as JSON Lines (``<output>.jsonl.partial``) while exporting
+    and converted at the end to a temporary file that is fsynced and renamed over
+    ``output``; only then are the partial file and the checkpoint deleted. A
+    resume that finds the converted file (every checkpointed user's rows in it)
+    changes nothing and returns with ``already_complete`` set.
 
     Raises:
-        ExportError: the output exists without ``resume``/``overwrite``, there is
-            nothing to resume, the checkpoint is foreign, or the file is unwritable.
+        ExportError: the output exists without ``resume``/``overwrite``; there is
+            nothing to resume; the checkpoint is foreign or for other users; the
+            output does not match the checkpoint (deleted, emptied, truncated or
+            edited since it was written); the file is unwritable.
         AuthenticationError, PermissionDeniedError: the token was refused.
 
     Example::
@@ -194,31 +221,59 @@ async def export_sessions(
     fmt = ExportFormat(format)
     output = Path(output)
     data_path, checkpoint_path = _paths(output, fmt)
-    checkpoint = Checkpoint(checkpoint_path, {"format": fmt.value})
+    users = users_key(user_ids, may_change=users_may_change)
+    checkpoint = Checkpoint(checkpoint_path, {"format": fmt.value, "users": users})
     result = ExportResult(output)
-    done = _prepare(output, data_path, checkpoint, fmt, resume=resume, overwrite=overwrite)
-    result.users_skipped = len(done)
+    earlier, converted = _prepare(
+        output, data_path, checkpoint, fmt, resume=resume, overwrite=overwrite
+    )
+    listed = _distinct(user_ids)
+    if listed is not None:
+        result.users_skipped = len(listed & earlier.users.keys())
+        if users_total is None:
+            users_total = len(listed)
+    if converted:
+        # Finish the clean-up the interrupted run did not get to; the output stays.
+        data_path.unlink(missing_ok=True)
+        checkpoint_path.unlink()
+        result.already_complete = True
+        result.users_in_output = len(earlier.users)
+        result._add(earlier.totals)
+        return result
+    done = dict(earlier.users)  # earlier runs' users, then this run's as they complete
+    this_run = Tally()  # the users this run completed
+    in_progress: dict[str, Tally] = {}
+    written = 0
     started = time.perf_counter()
     stats = client.stats
     requests_before, retries_before = stats.requests, stats.retries
     last_progress = started
 
     def snapshot() -> ExportProgress:
+        total = users_total
+        if total is not None:
+            # Never fewer than are accounted for (a caller's stale count, say).
+            total = max(total, result.users_done + result.users_skipped + len(many.failures))
         return ExportProgress(
-            users_total=users_total,
+            users_total=total,
             users_done=result.users_done,
             users_skipped=result.users_skipped,
             users_failed=len(many.failures),
-            sessions=result.sessions,
+            sessions=earlier.totals.sessions + written,
             requests=stats.requests - requests_before,
             retries=stats.retries - retries_before,
             elapsed=time.perf_counter() - started,
         )
 
     def user_done(user_id: str, count: int) -> None:
-        done[user_id] = count
+        tally = in_progress.pop(user_id, None) or Tally()
+        done[user_id] = (tally.sessions, tally.digest)
+        this_run.add(tally)
         result.users_done += 1
-        committer.completed(user_id, count)
+        committer.completed(user_id, tally)
+
+    def skipped(user_id: str) -> None:
+        result.users_skipped += 1
 
     try:
         sink: Sink = _sink_class(fmt)(data_path)
@@ -232,7 +287,8 @@ async def export_sessions(
     # since this SDK was released included, without a round trip through models.
     many = ManySessions(
         client.charging_sessions,
-        _skip(user_ids, done),
+        # A list's skipped users were counted above; a stream's only show as it goes.
+        _skip(user_ids, earlier.users, skipped if listed is None else None),
         users_in_flight=users_in_flight,
         page_size=page_size,
         window=2,
@@ -242,8 +298,12 @@ async def export_sessions(
     try:
         async with many:
             async for user_id, page in many.pages():
-                sink.write(user_id, page)
-                result.count(page)
+                page_digest = sink.write(user_id, page)
+                tally = in_progress.get(user_id)
+                if tally is None:
+                    tally = in_progress[user_id] = Tally()
+                tally.add_page(page, page_digest)
+                written += len(page)
                 now = time.perf_counter()
                 if progress is not None and now - last_progress >= progress_interval:
                     last_progress = now
@@ -265,13 +325,22 @@ async def export_sessions(
         result.failures = {user: _describe(exc) for user, exc in many.failures.items()}
         if progress is not None:
             progress(snapshot())
+    # What the output holds once failed users' partial records are gone: the
+    # earlier runs' users and this run's completed ones.
+    result._add(earlier.totals)
+    result._add(this_run)
+    result.sessions_this_run = this_run.sessions
+    result.users_in_output = len(done)
     if result.failures:
         # Partial records of failed users go; the checkpoint stays for a resume.
-        _keep_only(data_path, fmt, done.__contains__)
+        compact(data_path, _sink_class(fmt), done.__contains__)
     else:
         if fmt is ExportFormat.PARQUET:
             from ._parquet import convert
 
+            # The order makes every crash resumable: the output appears whole (a
+            # fsynced temporary file renamed), and the partial file and then the
+            # checkpoint go only after it. A resume that finds the output is done.
             await asyncio.to_thread(convert, data_path, output)
             data_path.unlink()
         checkpoint_path.unlink()
@@ -286,26 +355,76 @@ def _prepare(
     *,
     resume: bool,
     overwrite: bool,
-) -> dict[str, int]:
-    """Check the files before any request; on resume, drop incomplete users' records."""
+) -> tuple[Completed, bool]:
+    """Check the files before any request: (what earlier runs completed, already converted).
+
+    On resume the output is checked against the checkpoint, then the records of
+    users the checkpoint does not list are dropped.
+    """
     if resume and overwrite:
         raise ExportError("choose either resume or overwrite")
     if overwrite:
-        for path in {output, data_path, checkpoint.path}:
+        for path in {output, data_path, checkpoint.path, _parquet_temporary(output)}:
             path.unlink(missing_ok=True)
-        return {}
+        for path in side_files(data_path):
+            path.unlink(missing_ok=True)
+        return Completed(), False
     if not resume:
-        if output.exists() or checkpoint.path.exists():
-            raise ExportError(f"{output} already exists; resume it or overwrite it")
-        return {}
+        for path in (output, checkpoint.path, data_path):
+            if path.exists():
+                raise ExportError(f"{path} already exists; resume it or overwrite it")
+        return Completed(), False
     if not checkpoint.path.exists():
         raise ExportError(f"nothing to resume: {checkpoint.path} does not exist")
     try:
-        done = checkpoint.load()
+        completed = checkpoint.load()
     except CheckpointError as exc:
         raise ExportError(str(exc)) from None
-    _keep_only(data_path, fmt, done.__contains__)
-    return done
+    if fmt is ExportFormat.PARQUET and output.exists():
+        # The output appears only by the final rename, after a complete conversion:
+        # the run was interrupted while cleaning up.
+        _check_converted(output, completed, checkpoint.path)
+        return completed, True
+    kind = _sink_class(fmt)
+    finish_tail(data_path)  # a resume or a clean-up killed halfway through: finish it first
+    try:
+        first_drop = check(data_path, kind, completed.users, checkpoint.path)
+    except OutputMismatch as exc:
+        raise ExportError(str(exc)) from None
+    if first_drop is not None:
+        compact(data_path, kind, completed.users.__contains__, start=first_drop)
+    return completed, False
+
+
+def _parquet_temporary(output: Path) -> Path:
+    # Named here so that importing the export never needs pyarrow.
+    return output.with_name(f".{output.name}.partial")
+
+
+def _check_converted(output: Path, completed: Completed, checkpoint: Path) -> None:
+    """Refuse a Parquet output that is not the conversion of the checkpointed users.
+
+    Raises:
+        ExportError: unreadable, or other users or row counts than the checkpoint's.
+    """
+    from ._parquet import user_counts
+
+    try:
+        counts = user_counts(output)
+    except (ValueError, RuntimeError) as exc:
+        raise ExportError(str(exc)) from None
+    expected = {user: sessions for user, (sessions, _) in completed.users.items() if sessions}
+    if counts != expected:
+        differ = sorted(
+            f"user {user!r}: {expected.get(user, 0)} rows expected, {counts.get(user, 0)} found"
+            for user in expected.keys() | counts.keys()
+            if expected.get(user, 0) != counts.get(user, 0)
+        )
+        raise ExportError(
+            f"{output} exists but does not match {checkpoint} ({'; '.join(differ[:3])}"
+            f"{'; ...' if len(differ) > 3 else ''}); restore it, or start over with "
+            "overwrite (--overwrite)"
+        )
 
 
 async def _finish(
@@ -321,16 +440,36 @@ async def _finish(
         checkpoint.close()
 
 
+def _distinct(user_ids: Iterable[str] | AsyncIterable[str]) -> set[str] | None:
+    """The distinct ids of a collection; None for a stream, which cannot be read twice."""
+    if isinstance(user_ids, Collection) and not isinstance(user_ids, (str, bytes)):
+        return set(user_ids)
+    return None
+
+
 async def _skip(
-    user_ids: Iterable[str] | AsyncIterable[str], done: dict[str, int]
+    user_ids: Iterable[str] | AsyncIterable[str],
+    earlier: Mapping[Any, object],
+    skipped: Callable[[str], None] | None,
 ) -> AsyncIterator[str]:
+    """The users not completed by an earlier run; ``skipped`` hears of the others, once each."""
+    seen: set[str] = set()
+
+    def fresh(user_id: str) -> bool:
+        if user_id not in earlier:
+            return True
+        if skipped is not None and user_id not in seen:
+            seen.add(user_id)
+            skipped(user_id)
+        return False
+
     if isinstance(user_ids, AsyncIterable):
         async for user_id in user_ids:
-            if user_id not in done:
+            if fresh(user_id):
                 yield user_id
     else:
         for user_id in user_ids:
-            if user_id not in done:
+            if fresh(user_id):
                 yield user_id
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -33,30 +34,54 @@ def complete_lines(path: Path) -> Iterator[bytes]:
                 yield line
 
 
-def rewrite(path: Path, lines: Callable[[], Iterator[bytes]]) -> None:
-    """Replace ``path`` with ``lines()`` atomically: a crash leaves old or new, whole."""
-    temporary = path.with_name(f".{path.name}.rewrite")
+def replace_tail(path: Path, offset: int, tail: Iterable[bytes]) -> None:
+    """Replace the bytes of ``path`` from ``offset`` on with ``tail``, crash-safely.
+
+    Only the tail is written, so dropping a few records near the end of a large
+    file costs what they cost, not a copy of the file. The new tail is made
+    durable first, in a side file that takes its name only once complete (a redo
+    log); then ``path`` is cut and the tail appended. A crash at any point
+    leaves either the old file untouched or a side file that :func:`finish_tail`
+    (called before ``path`` is next read) applies again.
+    """
+    side = _side_file(path)
+    temporary = side.with_name(side.name + ".tmp")
     with temporary.open("wb") as out:
-        out.writelines(lines())
+        out.write(b"%d\n" % offset)
+        out.writelines(tail)
         fsync_file(out)
-    os.replace(temporary, path)
+    os.replace(temporary, side)
+    fsync_dir(path.parent)
+    finish_tail(path)
+
+
+def finish_tail(path: Path) -> None:
+    """Apply the side file an interrupted :func:`replace_tail` left; nothing if there is none.
+
+    A side file that cannot belong to ``path`` (gone, or shorter than where the
+    tail goes) is left alone: the resume's check then reports what is wrong.
+    """
+    side = _side_file(path)
+    side.with_name(side.name + ".tmp").unlink(missing_ok=True)  # never took its name
+    if not side.exists() or not path.exists():
+        return
+    with side.open("rb") as source, path.open("r+b") as target:
+        offset = int(source.readline())
+        if target.seek(0, os.SEEK_END) < offset:
+            return
+        target.truncate(offset)
+        target.seek(offset)
+        shutil.copyfileobj(source, target, 1 << 20)
+        fsync_file(target)
+    side.unlink()
     fsync_dir(path.parent)
 
 
-def drop_torn_tail(path: Path) -> None:
-    """Cut ``path`` after its last newline: what follows is a write killed midway."""
-    with path.open("r+b") as handle:
-        end = handle.seek(0, os.SEEK_END)
-        position = end
-        while position > 0:
-            step = min(1 << 16, position)
-            handle.seek(position - step)
-            chunk = handle.read(step)
-            newline = chunk.rfind(b"\n")
-            if newline >= 0:
-                position = position - step + newline + 1
-                break
-            position -= step
-        if position != end:
-            handle.truncate(position)
-            fsync_file(handle)
+def side_files(path: Path) -> tuple[Path, Path]:
+    """The files :func:`replace_tail` may leave beside ``path``, for a clean start."""
+    side = _side_file(path)
+    return side, side.with_name(side.name + ".tmp")
+
+
+def _side_file(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tail")

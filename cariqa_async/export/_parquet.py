@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -53,7 +54,9 @@ def schema() -> Any:
 def convert(jsonl: Path, output: Path) -> int:
     """Write the records of ``jsonl`` (our JSON Lines export) to ``output`` as Parquet.
 
-    Streams in row groups, so memory stays flat. Returns the number of rows.
+    Streams in row groups, so memory stays flat. Writes a temporary file beside
+    ``output``, fsyncs it and renames it: a crash leaves no ``output`` or a whole
+    one, never a part. Returns the number of rows.
     """
     pa = require_pyarrow()
     import pyarrow.parquet as pq
@@ -65,29 +68,63 @@ def convert(jsonl: Path, output: Path) -> int:
     def fail(field: str, message: str) -> Exception:
         return ValueError(f"{jsonl}: {field}: {message}")
 
-    temporary = output.with_name(f".{output.name}.partial")
+    temporary = temporary_path(output)
     rows = 0
-    with pq.ParquetWriter(temporary, target) as writer:
-        columns: list[list[Any]] = [[] for _ in target]
-        for line in complete_lines(jsonl):
-            data = orjson.loads(line)
-            user_id = data.pop("user_id")
-            session = structurer.one(data, ChargingSession, fail)
-            columns[0].append(user_id)
-            for index, path in enumerate(paths, start=1):
-                value: Any = session
-                for name in path:
-                    value = getattr(value, name)
-                columns[index].append(value)
-            rows += 1
-            if len(columns[0]) >= _ROWS_PER_GROUP:
+    try:
+        with pq.ParquetWriter(temporary, target) as writer:
+            columns: list[list[Any]] = [[] for _ in target]
+            for line in complete_lines(jsonl):
+                data = orjson.loads(line)
+                user_id = data.pop("user_id")
+                session = structurer.one(data, ChargingSession, fail)
+                columns[0].append(user_id)
+                for index, path in enumerate(paths, start=1):
+                    value: Any = session
+                    for name in path:
+                        value = getattr(value, name)
+                    columns[index].append(value)
+                rows += 1
+                if len(columns[0]) >= _ROWS_PER_GROUP:
+                    writer.write_table(_table(pa, columns, target))
+                    columns = [[] for _ in target]
+            if columns[0] or rows == 0:
                 writer.write_table(_table(pa, columns, target))
-                columns = [[] for _ in target]
-        if columns[0] or rows == 0:
-            writer.write_table(_table(pa, columns, target))
+        # Durable before it takes the output's name: a crash after the rename must
+        # find a whole file there, never a hole the size of the last row groups.
+        with temporary.open("rb") as written:
+            os.fsync(written.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     temporary.replace(output)
     fsync_dir(output.parent)
     return rows
+
+
+def temporary_path(output: Path) -> Path:
+    """Where :func:`convert` writes before renaming to ``output``."""
+    return output.with_name(f".{output.name}.partial")
+
+
+def user_counts(path: Path) -> dict[str, int]:
+    """user id -> rows, of a Parquet file of ours; reads only the ``user_id`` column.
+
+    Raises:
+        ValueError: ``path`` is not a readable Parquet file with a ``user_id`` column.
+    """
+    require_pyarrow()
+    import pyarrow
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    counts: dict[str, int] = {}
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(columns=["user_id"]):
+            for item in pc.value_counts(batch.column(0)).to_pylist():
+                counts[item["values"]] = counts.get(item["values"], 0) + item["counts"]
+    except (pyarrow.ArrowException, OSError, KeyError) as exc:
+        raise ValueError(f"{path} is not a readable Parquet export: {exc}") from None
+    return counts
 
 
 def _table(pa: Any, columns: list[list[Any]], target: Any) -> Any:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,7 +71,9 @@ def test_export_to_parquet_with_typed_columns(sandbox: ThreadedSandbox, tmp_path
 
 def test_kill_9_then_resume_gives_every_session_exactly_once(tmp_path: Path) -> None:
     sizes = [150 + 7 * i for i in range(40)]
-    with Sandbox(seed=5, sessions_per_user=sizes, latency=0.01).run_in_thread() as sb:
+    # About 600 requests, 8 at a time: at 50 ms each the export lasts at least 3.75 s,
+    # so the progress line printed after 2 s always comes before it ends.
+    with Sandbox(seed=5, sessions_per_user=sizes, latency=0.05).run_in_thread() as sb:
         out = tmp_path / "s.jsonl"
         env = {**os.environ, "CARIQA_TOKEN": sb.token}
         args = [sys.executable, "-m", "cariqa_async.cli", "export", "--all-users",
@@ -188,6 +191,93 @@ def test_failed_users_are_listed_and_exit_non_zero(
     assert "no-such-user: HTTP 404" in result.stdout
     assert set(jsonl_ids(out)) == expected(sandbox, [users[0], users[2]])
     assert out.with_name("s.jsonl.checkpoint").exists()  # a resume retries just that user
+
+
+def _half_done_export(sandbox: ThreadedSandbox, out: Path, fmt: str = "jsonl") -> list[str]:
+    """An export with a failed user: two users committed, the checkpoint kept."""
+    users = [sandbox.user_ids[2], "no-such-user", sandbox.user_ids[3]]
+    first = cli(
+        "export", *users, "--format", fmt, "--output", str(out), "--base-url", sandbox.url,
+        token=sandbox.token,
+    )  # fmt: skip
+    assert first.returncode == 1, first.stderr
+    return users
+
+
+def _truncate_mid_record(path: Path) -> None:
+    with path.open("r+b") as handle:
+        handle.truncate(path.stat().st_size // 2 + 7)
+
+
+def _alter_a_value(path: Path) -> None:
+    data = path.read_bytes()
+    assert b"false" in data
+    path.write_bytes(data.replace(b"false", b"true", 1))  # same records, same count
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        (Path.unlink, "is missing"),
+        (lambda path: path.write_bytes(b""), "is empty"),
+        (_truncate_mid_record, "records expected"),
+        (_alter_a_value, "not the ones written"),
+    ],
+    ids=["deleted", "emptied", "truncated", "altered"],
+)
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_resume_refuses_an_output_that_changed(
+    sandbox: ThreadedSandbox, tmp_path: Path, fmt: str, tamper: Any, message: str
+) -> None:
+    out = tmp_path / f"s.{fmt}"
+    users = _half_done_export(sandbox, out, fmt)
+    tamper(out)
+    resumed = cli(
+        "export", *users, "--format", fmt, "--output", str(out), "--resume",
+        "--base-url", sandbox.url, token=sandbox.token,
+    )  # fmt: skip
+    assert resumed.returncode == 2, resumed.stdout
+    assert resumed.stderr.startswith(f"error: {out}")
+    assert message in resumed.stderr
+    assert len(resumed.stderr.strip().splitlines()) == 1
+
+
+def test_resume_with_another_users_list_is_refused(
+    sandbox: ThreadedSandbox, tmp_path: Path
+) -> None:
+    out = tmp_path / "s.jsonl"
+    users = _half_done_export(sandbox, out)
+    before = out.read_bytes()
+    users_file = tmp_path / "users.txt"
+    users_file.write_text("\n".join([*users, sandbox.user_ids[4]]) + "\n", encoding="utf-8")
+    other = cli(
+        "export", "--users-file", str(users_file), "--output", str(out), "--resume",
+        "--base-url", sandbox.url, token=sandbox.token,
+    )  # fmt: skip
+    assert other.returncode == 2
+    assert "written for a list of 3 users" in other.stderr
+    assert "this run exports a list of 4 users" in other.stderr
+    assert out.read_bytes() == before
+    all_users = cli(
+        "export", "--all-users", "--output", str(out), "--resume",
+        "--base-url", sandbox.url, token=sandbox.token,
+    )  # fmt: skip
+    assert all_users.returncode == 2
+    assert "may change between runs" in all_users.stderr
+
+
+def test_the_summary_after_a_resume_covers_the_whole_file(
+    sandbox: ThreadedSandbox, tmp_path: Path
+) -> None:
+    out = tmp_path / "s.jsonl"
+    users = _half_done_export(sandbox, out)
+    resumed = cli(
+        "export", *users, "--output", str(out), "--resume", "--base-url", sandbox.url,
+        token=sandbox.token,
+    )  # fmt: skip
+    assert resumed.returncode == 1  # the missing user is still missing
+    records = jsonl_ids(out)
+    assert f"Exported {len(records):,} sessions of 2 users (2 already done)" in resumed.stdout
 
 
 def test_sessions_list_and_get(sandbox: ThreadedSandbox) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cariqa_async import CariqaClient, PermissionDeniedError, RetryPolicy
-from cariqa_async.export import ExportError, ExportProgress, columns, export_sessions
-from cariqa_async.export._files import drop_torn_tail
+from cariqa_async.export import ExportError, ExportProgress, _files, columns, export_sessions
+from cariqa_async.export._files import finish_tail, replace_tail
 from cariqa_async.sandbox import Sandbox
 
 
@@ -56,20 +57,42 @@ async def test_jsonl_export_and_progress(tmp_path: Path) -> None:
             await export_sessions(client, sb.user_ids, out, resume=True)
 
 
+class Interrupt(Exception):
+    """Stands in for Ctrl-C or a crash in the middle of an export."""
+
+
+async def interrupted_export(
+    client: CariqaClient, users: list[str], out: Path, *, after: int, **kwargs: Any
+) -> None:
+    """Export ``users`` one at a time and stop once ``after`` of them are complete.
+
+    The stop comes from the progress callback, after the next user's first page
+    is written: the output then holds a completed prefix and a user in progress.
+    """
+
+    def stop(snapshot: ExportProgress) -> None:
+        if snapshot.users_done >= after:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        await export_sessions(
+            client, users, out, users_in_flight=1, page_size=10, progress=stop,
+            progress_interval=0, **kwargs,
+        )  # fmt: skip
+
+
 async def test_resume_drops_torn_and_partial_records(tmp_path: Path) -> None:
     async with Sandbox(seed=4, sessions_per_user=[30, 40, 50, 60]) as sb, client_for(sb) as client:
         users = sb.user_ids
         out = tmp_path / "s.jsonl"
-        await export_sessions(client, users[:2], out)
-        # Fake a crash: the checkpoint knows users 0 and 1; user 2 is half written
-        # and the last line is torn mid-record.
+        await interrupted_export(client, users, out, after=2)
         checkpoint = out.with_name("s.jsonl.checkpoint")
-        header = json.dumps({"cariqa_async_export": 1, "format": "jsonl"}).replace(" ", "")
-        lines = [header] + [json.dumps({"user_id": u, "sessions": 1}) for u in users[:2]]
-        checkpoint.write_text("\n".join(lines) + '\n{"user_id": "torn', encoding="utf-8")
-        partial = [json.dumps({"user_id": users[2], "id": s}) for s in sb.session_ids(users[2])[:7]]
+        assert len(checkpoint.read_bytes().splitlines()) == 3  # the header and two users
+        assert {u for u, _ in ids_of(out)} == set(users[:3])  # user 2 is half written
+        with checkpoint.open("a", encoding="utf-8") as handle:
+            handle.write('{"user_id": "torn')
         with out.open("a", encoding="utf-8") as handle:
-            handle.write("\n".join(partial) + '\n{"user_id": "' + users[3] + '", "id": "to')
+            handle.write('{"user_id":"' + users[3] + '","id":"to')
         result = await export_sessions(client, users, out, resume=True)
         assert result.users_skipped == 2
         assert result.users_done == 2
@@ -96,11 +119,16 @@ async def test_csv_resume_keeps_the_header_and_whole_rows(tmp_path: Path) -> Non
     async with Sandbox(seed=8, sessions_per_user=[25, 35, 45]) as sb, client_for(sb) as client:
         users = sb.user_ids
         out = tmp_path / "s.csv"
-        result = await export_sessions(client, [users[0], "ghost", users[1]], out, format="csv")
+        # A list that may change between runs (every user of the platform, say).
+        result = await export_sessions(
+            client, [users[0], "ghost", users[1]], out, format="csv", users_may_change=True
+        )
         assert set(result.failures) == {"ghost"}
         with out.open("a", encoding="utf-8") as handle:  # a torn row of a new user
             handle.write(f'{users[2]},abc,"2026-01-01T00:00:00Z\nhalf')
-        result = await export_sessions(client, users, out, format="csv", resume=True)
+        result = await export_sessions(
+            client, users, out, format="csv", resume=True, users_may_change=True
+        )
         assert result.ok
         assert result.users_skipped == 2
         with out.open(encoding="utf-8", newline="") as handle:
@@ -115,10 +143,14 @@ async def test_parquet_export_and_resume(tmp_path: Path) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     async with Sandbox(seed=9, sessions_per_user=[0, 20, 33]) as sb, client_for(sb) as client:
         out = tmp_path / "s.parquet"
-        result = await export_sessions(client, ["ghost", *sb.user_ids], out, format="parquet")
+        result = await export_sessions(
+            client, ["ghost", *sb.user_ids], out, format="parquet", users_may_change=True
+        )
         assert set(result.failures) == {"ghost"}
         assert not out.exists()  # incomplete: still JSON Lines, waiting for a resume
-        result = await export_sessions(client, sb.user_ids, out, format="parquet", resume=True)
+        result = await export_sessions(
+            client, sb.user_ids, out, format="parquet", resume=True, users_may_change=True
+        )
         assert result.ok
         table = pq.read_table(out)
         assert table.num_rows == 53
@@ -167,17 +199,37 @@ async def test_a_429_storm_slows_every_worker_and_the_export_completes(tmp_path:
         assert client.throttle.limit > min(limits)  # ...and climbs back once 429s stop
 
 
-def test_drop_torn_tail(tmp_path: Path) -> None:
+def test_replace_tail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "f"
-    path.write_bytes(b"a\nb\nc")
-    drop_torn_tail(path)
-    assert path.read_bytes() == b"a\nb\n"
-    path.write_bytes(b"no newline at all")
-    drop_torn_tail(path)
-    assert path.read_bytes() == b""
-    path.write_bytes(b"x" * 70_000 + b"\n" + b"y" * 70_000)
-    drop_torn_tail(path)
-    assert path.read_bytes() == b"x" * 70_000 + b"\n"
+    path.write_bytes(b"a\nb\nc\ntorn")
+    replace_tail(path, 2, [b"c\n", b"d\n"])
+    assert path.read_bytes() == b"a\nc\nd\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["f"]
+    big = b"x" * 70_000 + b"\n"
+    path.write_bytes(big + b"y" * 70_000)
+    replace_tail(path, len(big), [])
+    assert path.read_bytes() == big
+
+
+def test_replace_tail_is_finished_after_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"keep\ndrop\nkeep too\n")
+
+    def crash(_: Path) -> None:
+        raise KeyboardInterrupt  # killed once the new tail is durable, before it is applied
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_files, "finish_tail", crash)
+        with pytest.raises(KeyboardInterrupt):
+            replace_tail(path, 5, [b"keep too\n"])
+    assert path.read_bytes() == b"keep\ndrop\nkeep too\n"  # untouched so far
+    finish_tail(path)
+    assert path.read_bytes() == b"keep\nkeep too\n"
+    finish_tail(path)  # applied once; nothing left to apply
+    assert path.read_bytes() == b"keep\nkeep too\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["f"]
 
 
 async def test_iter_many_is_fair_and_collects_failures() -> None:
