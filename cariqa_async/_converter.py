@@ -281,18 +281,22 @@ def _fast_structure_fn(
             kind = next(arg for arg in typing.get_args(kind) if arg is not NoneType)
         if field.default is attrs.NOTHING:
             lines.append(f"    {var} = o[{field.name!r}]")
+            branch = "if"
         else:
+            # An absent field takes its default as is: the default (e.g. an empty
+            # tuple) is no JSON value and must not meet the JSON checks.
             env[f"_d{index}"] = field.default
-            lines.append(f"    {var} = o.get({field.name!r}, _d{index})")
-        guard = f"if {var} is not None:" if optional else "if True:"
+            lines.append(f"    {var} = o.get({field.name!r}, _MISSING)")
+            lines.append(f"    if {var} is _MISSING: {var} = _d{index}")
+            branch = "elif"
         check = _SCALAR_CHECKS.get(kind)
         if check is not None:
             test = check.format(v=var)
             if optional:
                 test = f"{var} is None or {test}"
-            lines.append(f"    if not ({test}): raise _Mismatch()")
+            lines.append(f"    {branch} not ({test}): raise _Mismatch()")
             continue
-        lines.append(f"    {guard}")
+        lines.append(f"    {branch} {var} is not None:" if optional else f"    {branch} True:")
         if kind is Decimal:
             # Money repeats ("0.00" several times per session) and Decimals are
             # immutable, so parsed values are shared through a small cache.
