@@ -11,11 +11,15 @@ Design, for speed and for clear errors:
   Decimal, so drift in the API's types is reported instead of silently absorbed.
 * Forward compatible by default (unknown fields are ignored); ``strict=True``
   rejects unknown fields and requires every field to be present (our tests run
-  all fixtures and sandbox output through it, so drift is noticed).
+  all fixtures and sandbox output through it, so drift is noticed), except the
+  fields a model marks :data:`~cariqa_async.models._fields.MAY_BE_ABSENT` (one
+  side of a known docs/spec naming drift); those are also left out of the JSON
+  a model unstructures to while they are ``None``, so either shape round-trips.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import types
 import typing
@@ -32,10 +36,16 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.gen import (
+    make_dict_structure_fn,
+    make_dict_unstructure_fn,
+    make_mapping_structure_fn,
+    override,
+)
 from cattrs.v import transform_error
 
 from .models import OpenStrEnum
+from .models._fields import MAY_BE_ABSENT, NumberText
 
 T = TypeVar("T")
 
@@ -77,6 +87,15 @@ def _structure_float(value: Any, _: type) -> float:
     if kind is float or kind is int:
         return float(value)
     raise _Mismatch(f"expected a number, got {_shown(value)}")
+
+
+def _structure_number_text(value: Any, _: type) -> str:
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if kind is int or (kind is float and math.isfinite(value)):
+        return repr(value)  # the shortest text that reads back as the same number
+    raise _Mismatch(f"expected a number or its text, got {_shown(value)}")
 
 
 def _structure_bool(value: Any, _: type) -> bool:
@@ -201,6 +220,27 @@ def _sequence_factory(
     return factory
 
 
+def _is_dict(kind: Any) -> bool:
+    return typing.get_origin(kind) is dict
+
+
+def _dict_factory(converter: cattrs.Converter) -> Callable[[Any], Callable[[Any, type], Any]]:
+    """Hooks for ``dict[K, V]``: only a JSON object is accepted (cattrs would call
+    ``.items()`` on anything and report an AttributeError)."""
+
+    def factory(kind: Any) -> Callable[[Any, type], Any]:
+        structure = make_mapping_structure_fn(kind, converter)
+
+        def structure_dict(value: Any, cls: type) -> Any:
+            if type(value) is not dict:
+                raise _Mismatch(f"expected an object, got {_shown(value)}")
+            return structure(value, cls)
+
+        return structure_dict
+
+    return factory
+
+
 def _unstructure_datetime(value: datetime) -> str:
     # Exactly as Django REST Framework renders a UTC datetime: "...+00:00" -> "...Z".
     text = value.isoformat()
@@ -281,18 +321,22 @@ def _fast_structure_fn(
             kind = next(arg for arg in typing.get_args(kind) if arg is not NoneType)
         if field.default is attrs.NOTHING:
             lines.append(f"    {var} = o[{field.name!r}]")
+            branch = "if"
         else:
+            # An absent field takes its default as is: the default (e.g. an empty
+            # tuple) is no JSON value and must not meet the JSON checks.
             env[f"_d{index}"] = field.default
-            lines.append(f"    {var} = o.get({field.name!r}, _d{index})")
-        guard = f"if {var} is not None:" if optional else "if True:"
+            lines.append(f"    {var} = o.get({field.name!r}, _MISSING)")
+            lines.append(f"    if {var} is _MISSING: {var} = _d{index}")
+            branch = "elif"
         check = _SCALAR_CHECKS.get(kind)
         if check is not None:
             test = check.format(v=var)
             if optional:
                 test = f"{var} is None or {test}"
-            lines.append(f"    if not ({test}): raise _Mismatch()")
+            lines.append(f"    {branch} not ({test}): raise _Mismatch()")
             continue
-        lines.append(f"    {guard}")
+        lines.append(f"    {branch} {var} is not None:" if optional else f"    {branch} True:")
         if kind is Decimal:
             # Money repeats ("0.00" several times per session) and Decimals are
             # immutable, so parsed values are shared through a small cache.
@@ -357,6 +401,7 @@ def make_converter(
         (datetime, _structure_datetime),
     ):
         converter.register_structure_hook(kind, hook)
+    converter.register_structure_hook(NumberText, _structure_number_text)
     # On the base class, so singledispatch prefers it to the `str` hook for every
     # subclass (a predicate hook would lose to `str` and yield plain strings).
     converter.register_structure_hook(OpenStrEnum, _open_enum_hook(strict=strict))
@@ -376,7 +421,9 @@ def make_converter(
             _cattrs_detailed_validation=detailed,
         )
         if strict:
-            names = frozenset(field.name for field in attrs.fields(cls))
+            names = frozenset(
+                field.name for field in attrs.fields(cls) if not field.metadata.get(MAY_BE_ABSENT)
+            )
             generated = _require_all(generated, names)
         return _not_a_mapping(generated) if detailed else generated
 
@@ -392,11 +439,17 @@ def make_converter(
         return structure_optional
 
     def unstructure_factory(cls: type) -> Callable[[Any], Any]:
-        return make_dict_unstructure_fn(cls, converter)
+        absent: dict[str, Any] = {
+            field.name: override(omit_if_default=True)
+            for field in attrs.fields(cls)
+            if field.metadata.get(MAY_BE_ABSENT)
+        }
+        return make_dict_unstructure_fn(cls, converter, **absent)
 
     converter.register_structure_hook_factory(
         _is_sequence, _sequence_factory(converter, detailed=detailed, check_only=check_only)
     )
+    converter.register_structure_hook_factory(_is_dict, _dict_factory(converter))
     converter.register_structure_hook_factory(_is_optional, optional_factory)
     converter.register_structure_hook_factory(attrs.has, structure_factory)
     converter.register_unstructure_hook_factory(attrs.has, unstructure_factory)

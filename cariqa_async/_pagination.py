@@ -54,7 +54,7 @@ from .errors import (
     InvalidPageError,
     PaginationError,
 )
-from .models import Page
+from .models import Invoice, InvoicePage, Page
 
 T = TypeVar("T")
 
@@ -161,6 +161,77 @@ def structure_page(
     )
     items = structurer.many(raw.results, model, on_error)
     return Page(raw.count, raw.next, raw.previous, tuple(items))
+
+
+# --- invoices: the docs' envelope or the spec's page ------------------------
+
+_DOCS_KEYS: Final = frozenset(
+    {"size", "next_page_id", "prev_page_id", "previous_page_id", "data", "view_link"}
+)
+
+
+def invoice_page(data: Any, structurer: Structurer, on_error: OnError) -> InvoicePage:
+    """Structure an invoices response of either known shape into an :class:`InvoicePage`.
+
+    A body with ``results`` (or ``count``) is read as the spec's DRF page, one with
+    ``data`` as the docs' envelope. In the docs' shape the page ids may come as
+    text or as integers (kept as text) and ``prev_page_id`` may be spelled
+    ``previous_page_id``. In strict mode unknown fields are refused and the docs'
+    shape must carry ``size``, ``next_page_id`` and a previous-page id.
+
+    Raises:
+        Whatever ``on_error(field_path, message)`` returns, for a body of neither
+        shape or a wrong value; invoice errors name ``results[i].field`` or
+        ``data[i].field``.
+
+    Example::
+
+        page = invoice_page(body, structurer, on_error)
+        more = page.next is not None or page.next_page_id is not None
+    """
+    if not isinstance(data, Mapping):
+        raise on_error("", f"expected an invoice page object, got {_shown(data)}")
+    if "results" in data or "count" in data:
+        page = structure_page(structurer, data, Invoice, on_error=on_error)
+        return InvoicePage(page.results, page.count, page.next, page.previous)
+    if "data" not in data:
+        raise on_error(
+            "",
+            "expected an invoice page: {count, next, previous, results} "
+            f"or {{size, next_page_id, prev_page_id, data}}, got keys {sorted(data)}",
+        )
+    items = data["data"]
+    if type(items) is not list:
+        raise on_error("data", f"expected a list, got {_shown(items)}")
+    size = data.get("size")
+    if size is not None and (type(size) is not int or size < 0):
+        raise on_error("size", f"expected a non-negative integer or null, got {_shown(size)}")
+    prev_key = "previous_page_id" if "previous_page_id" in data else "prev_page_id"
+    next_id = _page_id(data, "next_page_id", on_error)
+    prev_id = _page_id(data, prev_key, on_error)
+    view_link = data.get("view_link")
+    if view_link is not None and type(view_link) is not str:
+        raise on_error("view_link", f"expected a URL or null, got {_shown(view_link)}")
+    if structurer.strict:
+        extra = set(data) - _DOCS_KEYS
+        if extra:
+            raise on_error("", f"unknown field(s): {', '.join(sorted(extra))}")
+        missing = {"size", "next_page_id", prev_key}.difference(data)
+        if missing:
+            raise on_error("", f"missing field(s): {', '.join(sorted(missing))}")
+    results = tuple(structurer.many(items, Invoice, on_error, where="data"))
+    return InvoicePage(
+        results, size=size, next_page_id=next_id, prev_page_id=prev_id, view_link=view_link
+    )
+
+
+def _page_id(data: Mapping[str, Any], key: str, on_error: OnError) -> str | None:
+    value = data.get(key)
+    if value is None or type(value) is str:
+        return value
+    if type(value) is int:
+        return str(value)
+    raise on_error(key, f"expected an id (text or integer) or null, got {_shown(value)}")
 
 
 def _shown(value: object) -> str:

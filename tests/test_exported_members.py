@@ -23,6 +23,14 @@ def test_public_api_is_pinned() -> None:
             "ChargingProviderError", "OutcomeUnknownError", "PaymentError", "PaymentMethodError",
             "PreAuthorizationFailedError", "StationAvailabilityError", "TemporaryLockedError",
             "UnexpectedServerError", "ValidationError",
+            # the models of the whole Connect API (issue #8)
+            "AccountType", "Amenity", "BillingDetails", "Card", "ConnectorType", "Contact",
+            "Coordinates", "Debt", "ErrorType", "Evse", "EvseStatus", "Invoice", "InvoicePage",
+            "Locale", "OpeningTimes", "OperatorInfo", "Partner", "PaymentMethod",
+            "PaymentMethodType", "PriceGroup", "PriceItem", "Prices", "RegularHours",
+            "SetupIntent", "Speed", "Station", "StationStatus", "Tile", "TileCustomProperties",
+            "TileFeature", "TileGeometry", "TilePriceProperties", "TilePriceType",
+            "TileProperties", "Weekday",
         ]
     )  # fmt: skip
     for name in cariqa_async.__all__:

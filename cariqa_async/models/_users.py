@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import attrs
 
+from ._api_enums import Locale
+
 
 @attrs.frozen(slots=True)
 class UserCustomProperties:
@@ -17,11 +19,12 @@ class User:
     Attributes:
         id: Cariqa's id of the user.
         email: may be ``None``.
-        locale: ``"en"`` or ``"de"`` today; kept as text so new locales never break.
+        locale: ``Locale.EN`` or ``Locale.DE`` today; a locale the API adds later
+            still parses (to a member whose ``.value`` is the raw text).
         custom_properties: holds the platform's ``external_id``.
     """
 
     id: str
     email: str | None = None
-    locale: str | None = None
+    locale: Locale | None = None
     custom_properties: UserCustomProperties | None = None

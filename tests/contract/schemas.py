@@ -117,6 +117,13 @@ def validate(instance: object, component: str) -> None:
     validator(component).validate(instance)
 
 
+def validate_against(instance: object, schema: Schema) -> None:
+    """Validate against an OpenAPI schema node that may ``$ref`` the spec's components,
+    e.g. ``{"type": "array", "items": {"$ref": "#/components/schemas/X"}}``."""
+    root = {"$defs": _definitions(), **to_json_schema(schema)}
+    Draft202012Validator(root).validate(instance)
+
+
 # The components the tests name most often.
 CHARGING_SESSION = "ConnectAPIChargingSession"
 USER = "ConnectAPIUser"
