@@ -9,14 +9,17 @@ the spec's schema for its status.
 
 from __future__ import annotations
 
-import typing
-from collections.abc import AsyncIterator
+import inspect
+import re
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
 import pytest
 
 from cariqa_async import CariqaClient
+from cariqa_async._endpoints import ENDPOINTS, Endpoint
+from cariqa_async._protocol import API_PREFIX
 from cariqa_async.sandbox import Sandbox
 from cariqa_async.sandbox._control_routes import CONTROL_PREFIX, CONTROL_ROUTES
 from cariqa_async.sandbox.resources import ROUTES
@@ -24,13 +27,18 @@ from cariqa_async.sandbox.resources import ROUTES
 from .schemas import validate
 from .spec import Operation, operations, response_schema
 
-#: operationId -> (CariqaClient attribute, method): the client's methods, by hand
-#: until the client has an endpoint table to read them from.
-CLIENT_METHODS: dict[str, tuple[str, str]] = {
-    "users_list": ("users", "list"),
-    "users_retrieve": ("users", "get"),
-    "users_charging_sessions_list": ("charging_sessions", "list"),
-    "users_charging_sessions_retrieve": ("charging_sessions", "get"),
+#: operationId -> a call of the client's public method for it. The test runs each
+#: one against a client that records which declared endpoint it reached.
+CLIENT_CALLS: dict[str, Callable[[CariqaClient], object]] = {
+    "users_list": lambda c: c.users.list(search="x", page=2),
+    "users_retrieve": lambda c: c.users.get("u1"),
+    "users_charging_sessions_list": lambda c: c.charging_sessions.list("u1"),
+    "users_charging_sessions_retrieve": lambda c: c.charging_sessions.get("u1", "s1"),
+}
+#: Walks (``iter``) reach the same paginated endpoints as ``list``.
+CLIENT_WALKS: dict[str, Callable[[CariqaClient], object]] = {
+    "users_list": lambda c: c.users.iter(search="x"),
+    "users_charging_sessions_list": lambda c: c.charging_sessions.iter("u1"),
 }
 
 #: The operations both the client and the sandbox implement (4 of 22 today).
@@ -43,18 +51,22 @@ IMPLEMENTED = frozenset(
     }
 )
 
+#: Non-idempotent methods (POST, PATCH) declared safe to retry, and why: none yet.
+OVERRIDDEN_IDEMPOTENCY: frozenset[str] = frozenset()
+
 #: Bodies of statuses an operation does not document, by the envelope NOTES.md
 #: says they carry: DRF's 401 and 404 ("Invalid page." on any list), throttling's
 #: 429, and the 500 with a support code.
 UNDOCUMENTED = {401: "Detail", 404: "Detail", 405: "Detail", 429: "Detail", 500: "ErrorDetail"}
 
 
-def _client_has(operation_id: str) -> bool:
-    if operation_id not in CLIENT_METHODS:
-        return False
-    attribute, method = CLIENT_METHODS[operation_id]
-    resource = typing.get_type_hints(CariqaClient)[attribute]
-    return callable(getattr(resource, method, None))
+def _declared() -> dict[str, Endpoint[Any]]:
+    return {endpoint.operation_id: endpoint for endpoint in ENDPOINTS}
+
+
+def _template(path: str) -> str:
+    """A path template with its parameter names erased: ``/users/{}/``."""
+    return re.sub(r"\{[^}]+\}", "{}", path)
 
 
 def _sandbox_routes() -> dict[str, tuple[str, str]]:
@@ -63,8 +75,9 @@ def _sandbox_routes() -> dict[str, tuple[str, str]]:
 
 def test_every_operation_is_stated() -> None:
     sandbox = _sandbox_routes()
+    declared = _declared()
     status = {
-        op.operation_id: (_client_has(op.operation_id), op.operation_id in sandbox)
+        op.operation_id: (op.operation_id in declared, op.operation_id in sandbox)
         for op in operations()
     }
     assert len(status) == len(operations()) == 22  # ids are unique
@@ -72,7 +85,8 @@ def test_every_operation_is_stated() -> None:
     assert implemented == IMPLEMENTED
     half_done = {op: sides for op, sides in status.items() if any(sides) and not all(sides)}
     assert half_done == {}  # (client has a method, sandbox has a route)
-    assert set(CLIENT_METHODS) <= set(status)
+    assert set(declared) <= set(status)
+    assert set(CLIENT_CALLS) == set(declared)  # every declared operation has a method
 
 
 def test_sandbox_routes_are_the_spec_s() -> None:
@@ -83,9 +97,49 @@ def test_sandbox_routes_are_the_spec_s() -> None:
     assert all(r.operation_id is None and r.path.startswith(CONTROL_PREFIX) for r in CONTROL_ROUTES)
 
 
-def test_client_methods_are_real() -> None:
-    assert all(_client_has(op) for op in CLIENT_METHODS)
-    assert not _client_has("users_create")
+def test_declared_endpoints_are_the_spec_s() -> None:
+    spec = {op.operation_id: op for op in operations()}
+    for endpoint in ENDPOINTS:
+        op = spec[endpoint.operation_id]
+        assert endpoint.method == op.method, endpoint.operation_id
+        assert _template(API_PREFIX + endpoint.path) == _template(op.path), endpoint.operation_id
+        documented = {int(code) for code in op.responses if code.startswith("2")}
+        assert documented == {endpoint.status}, endpoint.operation_id
+        assert endpoint.idempotent == (endpoint.method not in ("POST", "PATCH")) or (
+            endpoint.operation_id in OVERRIDDEN_IDEMPOTENCY
+        ), endpoint.operation_id
+
+
+class _Recorder:
+    """Stands in for the client's call path: records the endpoint each method reaches."""
+
+    def __init__(self) -> None:
+        self.reached: list[str] = []
+
+    async def call(self, endpoint: Endpoint[Any], *args: object) -> None:
+        self.reached.append(endpoint.operation_id)
+
+    def walk(self, endpoint: Endpoint[Any], *args: object, **options: object) -> None:
+        self.reached.append(endpoint.operation_id)
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "calls"),
+    [(op, CLIENT_CALLS) for op in CLIENT_CALLS] + [(op, CLIENT_WALKS) for op in CLIENT_WALKS],
+)
+async def test_each_method_reaches_its_declared_endpoint(
+    monkeypatch: pytest.MonkeyPatch,
+    operation_id: str,
+    calls: dict[str, Callable[[CariqaClient], object]],
+) -> None:
+    recorder = _Recorder()
+    client = CariqaClient("t", base_url="https://api.test")
+    monkeypatch.setattr(client, "_call", recorder.call)
+    monkeypatch.setattr(client, "_walk", recorder.walk)
+    outcome = calls[operation_id](client)
+    if inspect.isawaitable(outcome):
+        await outcome
+    assert recorder.reached == [operation_id]
 
 
 @pytest.fixture
