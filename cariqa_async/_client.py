@@ -38,7 +38,10 @@ from .errors import (
     ClientClosedError,
     ConfigurationError,
     InvalidArgumentError,
+    OutcomeUnknownError,
+    ResponseError,
     SchemaError,
+    ServerError,
     TransportError,
     _RequestError,
 )
@@ -440,16 +443,40 @@ class CariqaClient:
         Returns the model, a :class:`Page` of models, a tuple of models or ``None``,
         as the endpoint's shape says.
 
+        A call that must not run twice (``endpoint.idempotent`` false) is retried
+        only when it provably never reached the API (429, refused, connect
+        timeout); any other failure after sending becomes :class:`OutcomeUnknownError`.
+
         Raises:
             InvalidArgumentError: a path argument could change the path.
+            OutcomeUnknownError: a non-idempotent call may have run (reset, read
+                timeout, 5xx, unusable 2xx body); ``__cause__`` says what failed.
             ClientClosedError, APIError, TransportError, ResponseError: as
                 :meth:`_request`; SchemaError names the field and the status received.
         """
         self._require_open()
         path = endpoint.render(path_args or {})
-        reply = await self._request(
-            endpoint.method, path, query, json=body, idempotent=endpoint.idempotent
-        )
+        if endpoint.idempotent:
+            reply = await self._request(endpoint.method, path, query, json=body)
+            return self._shape(endpoint, reply)
+        try:
+            reply = await self._request(endpoint.method, path, query, json=body, idempotent=False)
+            return self._shape(endpoint, reply)
+        except (TransportError, ServerError, ResponseError) as exc:
+            if isinstance(exc, TransportError) and not exc.sent:
+                raise  # it never reached the API: the outcome is known
+            cause = exc
+            failure = OutcomeUnknownError(
+                f"{endpoint.operation_id} may or may not have run: {exc.message}; "
+                "not retried, as it must not run twice",
+                method=endpoint.method,
+                path=exc.path,
+                operation=endpoint.operation_id,
+            )
+        raise failure from cause
+
+    def _shape(self, endpoint: Endpoint[Any], reply: _Reply) -> Any:
+        """The endpoint's result from a successful reply, by its shape."""
         on_error = self._schema_error(endpoint.method, reply.where, reply.status)
         structurer = self._structurer
         if structurer.strict and reply.status != endpoint.status:

@@ -485,8 +485,10 @@ class Structurer:
         try:
             value: T = self._hook(cls)(data, cls)
         except Exception as exc:
-            raise self._explain(data, cls, where, exc, on_error) from None
-        return value
+            failure = self._explain(data, cls, where, exc, on_error)
+        else:
+            return value
+        raise failure  # outside `except`: the error chains no internal exception
 
     def many(
         self, items: Sequence[Any], cls: type[T], on_error: _ErrorFactory, where: str = "results"
@@ -516,14 +518,18 @@ class Structurer:
         hook = self._hook(cls, build=build)
         try:
             return [hook(item, cls) for item in items]
-        except Exception:
-            # Find the culprit only now, off the fast path.
-            for index, item in enumerate(items):
-                try:
-                    hook(item, cls)
-                except Exception as exc:
-                    raise self._explain(item, cls, f"{where}[{index}]", exc, on_error) from None
-            raise  # pragma: no cover - the loop above always finds it
+        except Exception:  # noqa: S110 - explained below, off the fast path
+            pass
+        # Find the culprit only now, off the fast path, and outside `except`.
+        for index, item in enumerate(items):
+            try:
+                hook(item, cls)
+            except Exception as exc:
+                failure = self._explain(item, cls, f"{where}[{index}]", exc, on_error)
+                break
+        else:  # pragma: no cover - a failing list always has a failing item
+            raise AssertionError("structuring failed, then every item passed")
+        raise failure
 
     def unstructure(self, value: object) -> Any:
         """Models back to JSON-ready data (Decimals and datetimes as the API writes them)."""

@@ -65,10 +65,13 @@ def should_retry(exc: BaseException, *, idempotent: bool) -> bool:
 
     Connection errors, timeouts, unreadable bodies and 500/502/503/504 are retried
     only for idempotent requests, because the first attempt may have been executed.
-    429 is always retried: the server refused the request without acting on it.
-    Every other 4xx, schema errors and oversize bodies are final.
+    A request that provably never reached the API (refused, DNS or TLS failure,
+    connect timeout) and a 429 (refused without acting) are retried for every
+    request. Every other 4xx, schema errors and oversize bodies are final.
     """
     if isinstance(exc, RateLimitError):
+        return True
+    if isinstance(exc, TransportError) and not exc.sent:
         return True
     if not idempotent:
         return False

@@ -113,6 +113,8 @@ class Transport:
             CariqaConnectionError: connecting failed or the connection broke, also
                 mid-body (a truncated response).
             CariqaTimeoutError: a connect/read timeout expired.
+            Both say ``sent=False`` only when the request provably never reached the
+            API (refused, DNS or TLS failure, connect timeout).
             ResponseTooLargeError: the body exceeds ``max_response_size``.
         """
         # The URL is always origin + our own path: the token can only ever be sent
@@ -136,11 +138,20 @@ class Transport:
             ) as resp:
                 payload = await self._read(resp, method, where)
                 return Response(resp.status, resp.headers, payload)
+        except aiohttp.ConnectionTimeoutError:
+            failure = CariqaTimeoutError(
+                "timed out connecting to the API", method=method, path=where, sent=False
+            )
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
             failure = CariqaTimeoutError("timed out waiting for the API", method=method, path=where)
         except aiohttp.ClientPayloadError as exc:
             failure = CariqaConnectionError(
                 f"response body was cut off: {_reason(exc)}", method=method, path=where
+            )
+        except aiohttp.ClientConnectorError as exc:
+            # Refused, DNS or TLS failure: no byte of the request reached the API.
+            failure = CariqaConnectionError(
+                f"could not connect: {_reason(exc)}", method=method, path=where, sent=False
             )
         except (aiohttp.ClientConnectionError, aiohttp.ClientResponseError, OSError) as exc:
             failure = CariqaConnectionError(

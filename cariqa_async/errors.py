@@ -151,7 +151,18 @@ def _rebuild(cls: type[_RequestError], state: dict[str, Any]) -> _RequestError:
 
 
 class TransportError(_RequestError):
-    """No usable HTTP response was received (the request may not have reached the API)."""
+    """No usable HTTP response was received.
+
+    Attributes:
+        sent: ``False`` when the request provably never reached the API (the
+            connection was refused, DNS or TLS failed, or connecting timed out);
+            ``True`` when it may have: then a call that must not run twice is
+            not retried.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, sent: bool = True) -> None:
+        super().__init__(message, method=method, path=path)
+        self.sent = sent
 
 
 class CariqaConnectionError(TransportError):

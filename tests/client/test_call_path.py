@@ -13,7 +13,9 @@ from cariqa_async._endpoints import Empty, Many, One
 
 from .conftest import BASE, SESSIONS_URL, TOKEN, page_json
 
-CREATE = One("users_create", "POST", "users/", User, 201)
+# Declared retryable so that its errors come as they are, not as OutcomeUnknownError
+# (tests/client/test_must_not_run_twice.py covers that).
+CREATE = One("users_create", "POST", "users/", User, 201, idempotent=True)
 ITEMS = Many("stations_partners_list", "GET", "things/", User)
 GONE = Empty("users_destroy", "DELETE", "users/{user_id}/", type(None), 204)
 USERS = re.compile(r"^https://api\.test/api/v1/users/$")

@@ -22,12 +22,16 @@ from aiohttp import web
 
 from cariqa_async import (
     CariqaClient,
+    CariqaConnectionError,
     CariqaError,
     CariqaTimeoutError,
+    OutcomeUnknownError,
     RateLimitError,
     RetryPolicy,
     Timeout,
+    User,
 )
+from cariqa_async._endpoints import One
 from cariqa_async.sandbox import Sandbox
 
 from .conftest import client_for
@@ -306,3 +310,41 @@ async def test_a_deadline_bounds_the_wait_for_a_busy_client() -> None:
                 client.throttle.release()
             assert sb.stats.requests == 0  # it never reached the server
             assert (await client.users.get(sb.user_ids[0])).id == sb.user_ids[0]
+
+
+# --- calls that must not run twice, over real sockets --------------------------
+
+CREATE = One("users_create", "POST", "users/", User, 201)
+
+
+async def test_a_post_reset_after_sending_is_outcome_unknown_after_one_request(
+    raw_server: Callable[[Handler], Awaitable[str]],
+) -> None:
+    received: list[bytes] = []
+
+    async def reset_after_reading(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        received.append(await reader.readexactly(2))  # the body: it reached the server
+        await _reset(reader, writer)
+
+    url = await raw_server(reset_after_reading)
+    async with raw_client(url, retry=RetryPolicy(max_retries=3, backoff_base=0.001)) as client:
+        with pytest.raises(OutcomeUnknownError) as info:
+            await asyncio.wait_for(client._call(CREATE, body={}), GUARD)
+    assert received == [b"{}"]  # sent once, never again
+    assert isinstance(info.value.__cause__, CariqaConnectionError)
+    for text in _reachable_texts(info.value):
+        assert "SECRET" not in text
+
+
+async def test_a_refused_post_is_retried_because_it_never_reached_the_api() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    policy = RetryPolicy(max_retries=2, backoff_base=0.001)
+    async with raw_client(f"http://127.0.0.1:{port}", retry=policy) as client:
+        with pytest.raises(CariqaConnectionError) as info:
+            await asyncio.wait_for(client._call(CREATE, body={}), GUARD)
+    assert info.value.sent is False
+    assert info.value.attempts == 3

@@ -57,9 +57,12 @@ def test_final_failures_are_not_retried(exc: Exception) -> None:
     assert not should_retry(exc, idempotent=True)
 
 
-def test_non_idempotent_requests_are_only_retried_on_429() -> None:
-    assert should_retry(api(errors.RateLimitError, 429), idempotent=False)
-    for exc in (CONNECTION, TIMEOUT, DECODE, api(errors.ServerError, 503)):
+def test_non_idempotent_requests_are_retried_only_when_they_never_reached_the_api() -> None:
+    refused = errors.CariqaConnectionError("x", method="POST", path="/p", sent=False)
+    connect_timeout = errors.CariqaTimeoutError("x", method="POST", path="/p", sent=False)
+    for exc in (api(errors.RateLimitError, 429), refused, connect_timeout):
+        assert should_retry(exc, idempotent=False)
+    for exc in (CONNECTION, TIMEOUT, DECODE, SCHEMA, api(errors.ServerError, 503)):
         assert not should_retry(exc, idempotent=False)
 
 
