@@ -25,8 +25,6 @@ from ._pagination import (
     RawPage,
     WalkOptions,
     page_params,
-    read_page,
-    structure_page,
 )
 from ._retry import RetryPolicy, retrying
 from ._throttle import Throttle
@@ -45,7 +43,16 @@ from .errors import (
     TransportError,
     _RequestError,
 )
-from .resources import ChargingSessions, Users
+from .resources import (
+    BillingDetailsResource,
+    Charging,
+    ChargingSessions,
+    Debts,
+    Invoices,
+    PaymentMethods,
+    Stations,
+    Users,
+)
 
 T = TypeVar("T")
 
@@ -131,8 +138,14 @@ class CariqaClient:
             or option.
     """
 
-    charging_sessions: ChargingSessions
     users: Users
+    billing_details: BillingDetailsResource
+    payment_methods: PaymentMethods
+    charging: Charging
+    charging_sessions: ChargingSessions
+    debts: Debts
+    invoices: Invoices
+    stations: Stations
 
     def __init__(
         self,
@@ -190,8 +203,14 @@ class CariqaClient:
         self._transport: Transport | None = None
         self._closed = False
         self.stats = ClientStats()
-        self.charging_sessions = ChargingSessions(self)
         self.users = Users(self)
+        self.billing_details = BillingDetailsResource(self)
+        self.payment_methods = PaymentMethods(self)
+        self.charging = Charging(self)
+        self.charging_sessions = ChargingSessions(self)
+        self.debts = Debts(self)
+        self.invoices = Invoices(self)
+        self.stations = Stations(self)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open" if self._transport else "not open"
@@ -285,6 +304,7 @@ class CariqaClient:
         *,
         json: object = None,
         idempotent: bool = True,
+        read_timeout: float | None = None,
     ) -> _Reply:
         """Send a request with retries; return its status, JSON body (``None`` for 204)
         and where it went.
@@ -322,7 +342,7 @@ class CariqaClient:
                 with attempt:
                     attempts += 1
                     status, data = await self._attempt(
-                        transport, method, path, query, body, where, deadline
+                        transport, method, path, query, body, where, deadline, read_timeout
                     )
                     return _Reply(status, data, where)
         except _RequestError as exc:
@@ -366,6 +386,7 @@ class CariqaClient:
         body: bytes | None,
         where: str,
         deadline: float | None,
+        read_timeout: float | None = None,
     ) -> tuple[int, Any]:
         stats = self.stats
         throttle = self.throttle
@@ -377,7 +398,7 @@ class CariqaClient:
             started = time.perf_counter()
             try:
                 response = await transport.send(
-                    method, path, query, body=body, where=where, total=left
+                    method, path, query, body=body, where=where, total=left, read=read_timeout
                 )
             finally:
                 stats.in_flight -= 1
@@ -437,8 +458,11 @@ class CariqaClient:
         path_args: Mapping[str, object] | None = None,
         query: Mapping[str, object] | None = None,
         body: Mapping[str, object] | None = None,
+        read_timeout: float | None = None,
     ) -> Any:
         """Call one operation: the one way every resource method reaches the API.
+
+        ``read_timeout`` overrides the client's ``Timeout.read`` for this call.
 
         Returns the model, a :class:`Page` of models, a tuple of models or ``None``,
         as the endpoint's shape says.
@@ -457,10 +481,27 @@ class CariqaClient:
         self._require_open()
         path = endpoint.render(path_args or {})
         if endpoint.idempotent:
-            reply = await self._request(endpoint.method, path, query, json=body)
+            done = endpoint.done_if_retried
+            try:
+                reply = await self._request(
+                    endpoint.method, path, query, json=body, read_timeout=read_timeout
+                )
+            except APIError as exc:
+                if done is not None and isinstance(exc, done) and exc.attempts > 1:
+                    # An earlier attempt did it (its answer was lost): done.
+                    logger.info("%s %s: done by an earlier attempt", endpoint.method, exc.path)
+                    return None
+                raise
             return self._shape(endpoint, reply)
         try:
-            reply = await self._request(endpoint.method, path, query, json=body, idempotent=False)
+            reply = await self._request(
+                endpoint.method,
+                path,
+                query,
+                json=body,
+                idempotent=False,
+                read_timeout=read_timeout,
+            )
             return self._shape(endpoint, reply)
         except (TransportError, ServerError, ResponseError) as exc:
             if isinstance(exc, TransportError) and not exc.sent:
@@ -489,7 +530,7 @@ class CariqaClient:
             return structurer.one(reply.data, model, on_error)
         if shape == "array":
             return tuple(structurer.array(reply.data, model, on_error))
-        return structure_page(
+        return endpoint.page_format.build(
             structurer, reply.data, model, on_error=on_error, where=reply.where, status=reply.status
         )
 
@@ -536,11 +577,12 @@ class CariqaClient:
             raise TypeError(f"{endpoint.operation_id} is not a paginated operation")
         base = dict(query or {})
         strict = structurer.strict
+        read = endpoint.page_format.read
 
         async def fetch(number: int, size: int) -> RawPage:
             reply = await self._request("GET", path, {**base, **page_params(number, size)})
             on_error = self._schema_error("GET", reply.where, reply.status)
-            return read_page(
+            return read(
                 reply.data,
                 number,
                 where=reply.where,
@@ -552,8 +594,8 @@ class CariqaClient:
         def structure(page: RawPage) -> list[Any]:
             on_error = self._schema_error("GET", page.where, page.status)
             if records:
-                return structurer.check_many(page.results, model, on_error)
-            return structurer.many(page.results, model, on_error)
+                return structurer.check_many(page.results, model, on_error, where=page.items_at)
+            return structurer.many(page.results, model, on_error, where=page.items_at)
 
         key = endpoint.record_key if records else endpoint.model_key
         return PageWalk(fetch, structure, key, options, path=path, batched=batched)

@@ -503,13 +503,17 @@ class Structurer:
         return self._run_all(data, cls, on_error, build=True, where="")
 
     def check_many(
-        self, items: list[dict[str, Any]], cls: type, on_error: _ErrorFactory
+        self,
+        items: list[dict[str, Any]],
+        cls: type,
+        on_error: _ErrorFactory,
+        where: str = "results",
     ) -> list[dict[str, Any]]:
         """Check a list of objects exactly as :meth:`many` would, and return it as is.
 
         For exports that write what the API sent: the same errors, no models.
         """
-        self._run_all(items, cls, on_error, build=False, where="results")
+        self._run_all(items, cls, on_error, build=False, where=where)
         return items
 
     def _run_all(

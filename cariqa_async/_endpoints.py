@@ -17,12 +17,26 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Hashable, Mapping
+from types import NoneType
 from typing import Any, ClassVar, Final, Generic, Literal, TypeVar
 
 import attrs
 
+from ._pagination import DRF, INVOICES, PageFormat
 from ._protocol import API_PREFIX, segment
-from .models import ChargingSession, User
+from .errors import AlreadyStoppedError, APIError, NotFoundError
+from .models import (
+    BillingDetails,
+    ChargingSession,
+    Debt,
+    Invoice,
+    Partner,
+    PaymentMethod,
+    SetupIntent,
+    Station,
+    Tile,
+    User,
+)
 
 T = TypeVar("T")
 
@@ -98,6 +112,10 @@ class Endpoint(Generic[T]):
             API. Derived from the method (POST and PATCH are not) unless given.
         key: for pages, what identifies an item across pages: a field name, or a
             function of the model. The walk yields each key once.
+        page_format: for pages, how the body reads (:data:`~._pagination.DRF`).
+        done_if_retried: the error that, answering a *retry*, means an earlier
+            attempt did the job (a DELETE's 404, a stop's ``already_stopped``): the
+            call then succeeds. Answering the first attempt, it is raised.
     """
 
     shape: ClassVar[Shape]
@@ -109,6 +127,8 @@ class Endpoint(Generic[T]):
     status: int = 200
     idempotent: bool = attrs.field(default=attrs.Factory(_default_idempotent, takes_self=True))
     key: str | Callable[[Any], Hashable] = "id"
+    page_format: PageFormat = DRF
+    done_if_retried: type[APIError] | None = None
     _params: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -177,11 +197,76 @@ class Empty(Endpoint[None]):
     shape: ClassVar[Shape] = "none"
 
 
-# --- the table ------------------------------------------------------------------
+def station_key(station: Station) -> Hashable:
+    """What identifies a station across pages: its id, or (the spec lets ``id`` be
+    null) its name, address and coordinates."""
+    if station.id is not None:
+        return station.id
+    where = station.coordinates
+    return (station.name, station.address, where.latitude, where.longitude)
+
+
+# --- the table: the spec's 22 operations, in its order of resources ---------------
 
 USERS_LIST: Final = Paged("users_list", "GET", "users/", User)
+USERS_CREATE: Final = One("users_create", "POST", "users/", User, 201)
 USERS_RETRIEVE: Final = One("users_retrieve", "GET", "users/{user_id}/", User)
+# PATCH sets the given fields to the given values: repeating it changes nothing more.
+USERS_UPDATE: Final = One(
+    "users_partial_update", "PATCH", "users/{user_id}/", User, idempotent=True
+)
+USERS_DELETE: Final = Empty(
+    "users_destroy", "DELETE", "users/{user_id}/", NoneType, 204, done_if_retried=NotFoundError
+)
 
+BILLING_RETRIEVE: Final = One(
+    "users_billing_details_retrieve", "GET", "users/{user_id}/billing-details/", BillingDetails
+)
+BILLING_UPDATE: Final = One(
+    "users_billing_details_update", "PUT", "users/{user_id}/billing-details/", BillingDetails
+)
+
+PAYMENT_METHODS_LIST: Final = Paged(
+    "users_payment_methods_list", "GET", "users/{user_id}/payment-methods/", PaymentMethod
+)
+PAYMENT_METHODS_DELETE: Final = Empty(
+    "users_payment_methods_destroy",
+    "DELETE",
+    "users/{user_id}/payment-methods/{payment_method_id}/",
+    NoneType,
+    204,
+    done_if_retried=NotFoundError,
+)
+# Making the same method the default twice leaves it the default.
+PAYMENT_METHODS_SET_DEFAULT: Final = Empty(
+    "users_payment_methods_default_create",
+    "POST",
+    "users/{user_id}/payment-methods/{payment_method_id}/default/",
+    NoneType,
+    204,
+    idempotent=True,
+)
+SETUP_INTENT: Final = One(
+    "users_setup_intents_retrieve", "GET", "users/{user_id}/setup-intents/", SetupIntent
+)
+
+CHARGING_START: Final = One(
+    "users_charging_start_create",
+    "POST",
+    "users/{user_id}/charging/start/",
+    ChargingSession,
+    201,
+)
+# A repeated stop meets `already_stopped`, which the resource turns into success.
+CHARGING_STOP: Final = Empty(
+    "users_charging_stop_create",
+    "POST",
+    "users/{user_id}/charging/stop/{session_id}/",
+    NoneType,
+    204,
+    idempotent=True,
+    done_if_retried=AlreadyStoppedError,
+)
 SESSIONS_LIST: Final = Paged(
     "users_charging_sessions_list", "GET", "users/{user_id}/charging-sessions/", ChargingSession
 )
@@ -191,11 +276,55 @@ SESSIONS_RETRIEVE: Final = One(
     "users/{user_id}/charging-sessions/{session_id}/",
     ChargingSession,
 )
+# Setting a rating to a value twice leaves that value.
+SESSIONS_RATE: Final = One(
+    "users_charging_sessions_partial_update",
+    "PATCH",
+    "users/{user_id}/charging-sessions/{session_id}/",
+    ChargingSession,
+    idempotent=True,
+)
+DEBTS_LIST: Final = Paged(
+    "users_charging_debts_list", "GET", "users/{user_id}/charging/debts/", Debt, key="session_id"
+)
+INVOICES_LIST: Final = Paged(
+    "users_invoices_list",
+    "GET",
+    "users/{user_id}/invoices/",
+    Invoice,
+    key="link",
+    page_format=INVOICES,
+)
+
+STATIONS_AROUND: Final = Paged(
+    "stations_around_list", "GET", "stations/around/", Station, key=station_key
+)
+STATIONS_DETAILS: Final = One("stations_details_retrieve", "GET", "stations/details/", Station)
+STATIONS_PARTNERS: Final = Many("stations_partners_list", "GET", "stations/partners/", Partner)
+STATIONS_TILE: Final = One("stations_tile_retrieve", "GET", "stations/tile/", Tile)
 
 #: Every declared operation, for the contract test.
 ENDPOINTS: Final[tuple[Endpoint[Any], ...]] = (
+    STATIONS_AROUND,
+    STATIONS_DETAILS,
+    STATIONS_PARTNERS,
+    STATIONS_TILE,
     USERS_LIST,
+    USERS_CREATE,
     USERS_RETRIEVE,
+    USERS_UPDATE,
+    USERS_DELETE,
+    BILLING_RETRIEVE,
+    BILLING_UPDATE,
     SESSIONS_LIST,
     SESSIONS_RETRIEVE,
+    SESSIONS_RATE,
+    DEBTS_LIST,
+    CHARGING_START,
+    CHARGING_STOP,
+    INVOICES_LIST,
+    PAYMENT_METHODS_LIST,
+    PAYMENT_METHODS_DELETE,
+    PAYMENT_METHODS_SET_DEFAULT,
+    SETUP_INTENT,
 )

@@ -42,7 +42,7 @@ from collections.abc import (
     Mapping,
 )
 from contextlib import aclosing
-from typing import Any, Final, Generic, Literal, TypeVar
+from typing import Any, Final, Generic, Literal, TypedDict, TypeVar
 
 import attrs
 
@@ -63,6 +63,27 @@ logger: Final = logging.getLogger("cariqa_async")
 OnInconsistent = Literal["raise", "warn"]
 
 
+class WalkArgs(TypedDict, total=False):
+    """The options every ``iter()`` takes (see :class:`WalkOptions` and the guide).
+
+    Attributes:
+        page_size: asked of the server per page (it may cap it; that is fine).
+        concurrency: pages in flight or buffered ahead of the consumer (default:
+            the client's ``concurrency``).
+        ordered: ``True`` (default) yields in server order; ``False`` yields
+            pages as they arrive, which can be faster.
+        max_passes, on_inconsistent: override the client's defaults.
+        verify: walk until two consecutive passes saw the same items.
+    """
+
+    page_size: int
+    concurrency: int | None
+    ordered: bool
+    max_passes: int | None
+    on_inconsistent: OnInconsistent | None
+    verify: bool
+
+
 #: The query parameters of DRF's page-number pagination.
 PAGE: Final = "page"
 PAGE_SIZE: Final = "page_size"
@@ -77,19 +98,25 @@ class RawPage:
     """A page as decoded JSON: ``results`` still holds plain dicts.
 
     Attributes:
+        count: the list's total, or ``None`` when the format tells none (the docs'
+            invoices envelope): then the walk follows ``has_next`` a page at a time.
         where: the path and query of the request that fetched this page, as sent
             (with the page size actually asked for), for errors about its items.
         status: the HTTP status it came with.
+        items_at: the name of the items' field, for error paths (``results[3].x``).
+        extra: fields of the page beyond the DRF envelope (a format's own).
     """
 
     number: int
-    count: int
+    count: int | None
     results: list[dict[str, Any]]
     has_next: bool
     next: str | None = None
     previous: str | None = None
     where: str = ""
     status: int = 200
+    items_at: str = "results"
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 #: ``fetch(page_number, page_size)`` returns the raw page or raises.
@@ -160,6 +187,7 @@ def structure_page(
         data, 0, where=where, status=status, strict=structurer.strict, on_error=on_error
     )
     items = structurer.many(raw.results, model, on_error)
+    assert raw.count is not None  # a DRF page always has one
     return Page(raw.count, raw.next, raw.previous, tuple(items))
 
 
@@ -170,30 +198,22 @@ _DOCS_KEYS: Final = frozenset(
 )
 
 
-def invoice_page(data: Any, structurer: Structurer, on_error: OnError) -> InvoicePage:
-    """Structure an invoices response of either known shape into an :class:`InvoicePage`.
+def read_invoice_page(
+    data: Any, number: int, *, where: str, status: int, strict: bool, on_error: OnError
+) -> RawPage:
+    """Check an invoices body of either known shape (see :func:`invoice_page`).
 
-    A body with ``results`` (or ``count``) is read as the spec's DRF page, one with
-    ``data`` as the docs' envelope. In the docs' shape the page ids may come as
-    text or as integers (kept as text) and ``prev_page_id`` may be spelled
-    ``previous_page_id``. In strict mode unknown fields are refused and the docs'
-    shape must carry ``size``, ``next_page_id`` and a previous-page id.
+    The spec's DRF page reads as :func:`read_page` does; the docs' envelope
+    ``{size, next_page_id, prev_page_id, data}`` has no count, so its page has
+    ``count=None`` and ``has_next`` from ``next_page_id``.
 
     Raises:
-        Whatever ``on_error(field_path, message)`` returns, for a body of neither
-        shape or a wrong value; invoice errors name ``results[i].field`` or
-        ``data[i].field``.
-
-    Example::
-
-        page = invoice_page(body, structurer, on_error)
-        more = page.next is not None or page.next_page_id is not None
+        the exception ``on_error(field, message)`` builds.
     """
     if not isinstance(data, Mapping):
         raise on_error("", f"expected an invoice page object, got {_shown(data)}")
     if "results" in data or "count" in data:
-        page = structure_page(structurer, data, Invoice, on_error=on_error)
-        return InvoicePage(page.results, page.count, page.next, page.previous)
+        return read_page(data, number, where=where, status=status, strict=strict, on_error=on_error)
     if "data" not in data:
         raise on_error(
             "",
@@ -212,17 +232,68 @@ def invoice_page(data: Any, structurer: Structurer, on_error: OnError) -> Invoic
     view_link = data.get("view_link")
     if view_link is not None and type(view_link) is not str:
         raise on_error("view_link", f"expected a URL or null, got {_shown(view_link)}")
-    if structurer.strict:
+    if strict:
         extra = set(data) - _DOCS_KEYS
         if extra:
             raise on_error("", f"unknown field(s): {', '.join(sorted(extra))}")
         missing = {"size", "next_page_id", prev_key}.difference(data)
         if missing:
             raise on_error("", f"missing field(s): {', '.join(sorted(missing))}")
-    results = tuple(structurer.many(items, Invoice, on_error, where="data"))
-    return InvoicePage(
-        results, size=size, next_page_id=next_id, prev_page_id=prev_id, view_link=view_link
+    fields = {"size": size, "next_page_id": next_id, "prev_page_id": prev_id}
+    return RawPage(
+        number,
+        None,
+        items,
+        next_id is not None,
+        where=where,
+        status=status,
+        items_at="data",
+        extra={**fields, "view_link": view_link},
     )
+
+
+def invoice_page(
+    structurer: Structurer,
+    data: Any,
+    model: type[Invoice],
+    *,
+    on_error: OnError,
+    where: str = "",
+    status: int = 200,
+) -> InvoicePage:
+    """Structure an invoices response of either known shape into an :class:`InvoicePage`.
+
+    A body with ``results`` (or ``count``) is read as the spec's DRF page, one with
+    ``data`` as the docs' envelope. In the docs' shape the page ids may come as
+    text or as integers (kept as text) and ``prev_page_id`` may be spelled
+    ``previous_page_id``. In strict mode unknown fields are refused and the docs'
+    shape must carry ``size``, ``next_page_id`` and a previous-page id.
+
+    Raises:
+        Whatever ``on_error(field_path, message)`` returns, for a body of neither
+        shape or a wrong value; invoice errors name ``results[i].field`` or
+        ``data[i].field``.
+    """
+    raw = read_invoice_page(
+        data, 0, where=where, status=status, strict=structurer.strict, on_error=on_error
+    )
+    results = tuple(structurer.many(raw.results, model, on_error, where=raw.items_at))
+    return InvoicePage(results, raw.count, raw.next, raw.previous, **raw.extra)
+
+
+@attrs.frozen(slots=True)
+class PageFormat:
+    """How a paginated operation's body reads: as a raw page for the walk, and as
+    the page ``list()`` returns."""
+
+    read: Callable[..., RawPage]
+    build: Callable[..., Any]
+
+
+#: Django REST Framework's page-number pages: every list but one.
+DRF: Final = PageFormat(read_page, structure_page)
+#: The invoices list: the spec's DRF page or the docs' envelope.
+INVOICES: Final = PageFormat(read_invoice_page, invoice_page)
 
 
 def _page_id(data: Mapping[str, Any], key: str, on_error: OnError) -> str | None:
@@ -297,13 +368,28 @@ class _Pass:
     the list really goes on, so a count that keeps lying costs one page per pass.
     """
 
-    __slots__ = ("count", "end", "limit", "page_size", "pages", "planned", "probe", "settled")
+    __slots__ = (
+        "count",
+        "end",
+        "follow",
+        "limit",
+        "page_size",
+        "pages",
+        "planned",
+        "probe",
+        "settled",
+    )
 
     def __init__(self, first: RawPage, hint: int | None) -> None:
         self.count = first.count
         self.page_size = len(first.results)
-        self.planned = page_count(first.count, self.page_size) if self.page_size else 1
-        self.limit = self.planned if hint is None else max(1, min(self.planned, hint))
+        # Without a count, the pages' own "there is more" is the only plan: follow it.
+        self.follow = first.count is None
+        if first.count is None:
+            self.planned = self.limit = 1
+        else:
+            self.planned = page_count(first.count, self.page_size) if self.page_size else 1
+            self.limit = self.planned if hint is None else max(1, min(self.planned, hint))
         self.probe = self.limit < self.planned
         self.end: int | None = None
         self.settled = bool(self.page_size or not self.count)  # no rows yet a count: a lie
@@ -313,6 +399,14 @@ class _Pass:
 
     def landed(self, number: int, page: RawPage | None) -> None:
         """Learn from a page as soon as it lands: does the list end here or go on?"""
+        if self.follow:
+            if page is None:
+                self._cap(number - 1)
+            elif not page.has_next:
+                self._cap(number)
+            elif self.end is None and number >= self.limit:
+                self.limit = self.planned = number + 1
+            return
         if page is None:
             self._cap(number - 1)
         elif not page.has_next or len(page.results) < self.page_size:
@@ -336,10 +430,15 @@ class _Pass:
     def check(self, page: RawPage | None, number: int) -> None:
         """Record a page handed to the consumer; any disagreement unsettles the pass."""
         self.pages += 1
+        count = self.count
+        if count is None:  # following: only a missing page or a sudden count disagrees
+            if page is None or page.count is not None:
+                self.settled = False
+            return
         if (
             page is None
-            or page.count != self.count
-            or len(page.results) != expected_length(number, self.count, self.page_size)
+            or page.count != count
+            or len(page.results) != expected_length(number, count, self.page_size)
             or page.has_next != (number < self.planned)
         ):
             self.settled = False

@@ -59,11 +59,16 @@ class Timeout:
     read: float | None = 30.0
     total: float | None = 60.0
 
-    def to_aiohttp(self, total: float | None = None) -> aiohttp.ClientTimeout:
-        """aiohttp's form; ``total`` (the time left before a deadline) caps ``self.total``."""
-        if total is not None and (self.total is None or total < self.total):
-            return aiohttp.ClientTimeout(total=total, connect=self.connect, sock_read=self.read)
-        return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.read)
+    def to_aiohttp(
+        self, total: float | None = None, read: float | None = None
+    ) -> aiohttp.ClientTimeout:
+        """aiohttp's form; ``total`` (the time left before a deadline) caps ``self.total``,
+        and ``read`` replaces ``self.read`` (one call's own read timeout)."""
+        if total is None or (self.total is not None and total >= self.total):
+            total = self.total
+        return aiohttp.ClientTimeout(
+            total=total, connect=self.connect, sock_read=self.read if read is None else read
+        )
 
 
 class Transport:
@@ -105,9 +110,11 @@ class Transport:
         body: bytes | None = None,
         where: str,
         total: float | None = None,
+        read: float | None = None,
     ) -> Response:
         """Perform one exchange. ``where`` is the path+query used in error messages;
-        ``total`` caps this attempt's duration below the configured ``Timeout.total``.
+        ``total`` caps this attempt's duration below the configured ``Timeout.total``;
+        ``read`` replaces ``Timeout.read`` for this exchange.
 
         Raises:
             CariqaConnectionError: connecting failed or the connection broke, also
@@ -121,7 +128,11 @@ class Transport:
         # to the configured origin, never to a host taken from a response.
         url = self._origin.with_path(path, encoded=True)
         headers = self._headers if body is None else self._json_headers
-        timeout = self._timeout if total is None else self._timeouts.to_aiohttp(total)
+        timeout = (
+            self._timeout
+            if total is None and read is None
+            else self._timeouts.to_aiohttp(total, read)
+        )
         # The failure is built inside `except` but raised after it: raising there
         # would set `__context__` to aiohttp's exception, whose request_info holds
         # the request headers, and `from None` only hides that from printing.

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .._endpoints import Empty, Endpoint, Many, One, Paged
 from .._pagination import PageWalk, page_params
-from ..models import Page
+from ..models import Invoice, InvoicePage, Page
 
 if TYPE_CHECKING:
     from .._client import CariqaClient
@@ -33,6 +33,7 @@ class Resource:
         *,
         query: Mapping[str, object] | None = ...,
         body: Mapping[str, object] | None = ...,
+        read_timeout: float | None = ...,
     ) -> T: ...
     @overload
     async def _call(
@@ -42,6 +43,7 @@ class Resource:
         *,
         query: Mapping[str, object] | None = ...,
         body: Mapping[str, object] | None = ...,
+        read_timeout: float | None = ...,
     ) -> tuple[T, ...]: ...
     @overload
     async def _call(
@@ -51,6 +53,7 @@ class Resource:
         *,
         query: Mapping[str, object] | None = ...,
         body: Mapping[str, object] | None = ...,
+        read_timeout: float | None = ...,
     ) -> None: ...
     async def _call(
         self,
@@ -59,21 +62,42 @@ class Resource:
         *,
         query: Mapping[str, object] | None = None,
         body: Mapping[str, object] | None = None,
+        read_timeout: float | None = None,
     ) -> Any:
-        return await self._client._call(endpoint, path_args, query, body)
+        return await self._client._call(endpoint, path_args, query, body, read_timeout)
 
+    # The invoices list is the one whose page has its own type (two envelopes).
+    @overload
+    async def _page(  # type: ignore[overload-overlap]
+        self,
+        endpoint: Paged[Invoice],
+        path_args: Mapping[str, object] | None = ...,
+        *,
+        page: int,
+        page_size: int | None,
+        query: Mapping[str, object] | None = ...,
+    ) -> InvoicePage: ...
+    @overload
     async def _page(
         self,
         endpoint: Paged[T],
+        path_args: Mapping[str, object] | None = ...,
+        *,
+        page: int,
+        page_size: int | None,
+        query: Mapping[str, object] | None = ...,
+    ) -> Page[T]: ...
+    async def _page(
+        self,
+        endpoint: Paged[Any],
         path_args: Mapping[str, object] | None = None,
         *,
         page: int,
         page_size: int | None,
         query: Mapping[str, object] | None = None,
-    ) -> Page[T]:
+    ) -> Any:
         params = {**(query or {}), **page_params(page, page_size)}
-        page_: Page[T] = await self._client._call(endpoint, path_args, params)
-        return page_
+        return await self._client._call(endpoint, path_args, params)
 
     def _walk(
         self,

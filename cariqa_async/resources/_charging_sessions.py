@@ -3,9 +3,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Iterable
 from typing import Any
 
-from .._endpoints import SESSIONS_LIST, SESSIONS_RETRIEVE
+from .._endpoints import SESSIONS_LIST, SESSIONS_RATE, SESSIONS_RETRIEVE
 from .._many import ManySessions, UserDone
 from .._pagination import OnInconsistent, PageWalk
+from ..errors import InvalidArgumentError
 from ..models import ChargingSession, Page
 from ._base import Resource
 
@@ -166,3 +167,16 @@ class ChargingSessions(Resource):
             APIError, TransportError, ResponseError: see :mod:`cariqa_async.errors`.
         """
         return await self._call(SESSIONS_RETRIEVE, {"user_id": user_id, "session_id": session_id})
+
+    async def rate(self, user_id: str, session_id: str, rates: int | None) -> ChargingSession:
+        """Rate a finished session from 1 to 5 stars; ``None`` clears the rating.
+
+        Raises:
+            InvalidArgumentError: ``rates`` is not 1..5 or ``None`` (nothing is sent).
+            ValidationError: the session is still active.
+            NotFoundError: no such user or session.
+        """
+        if rates is not None and (isinstance(rates, bool) or rates not in range(1, 6)):
+            raise InvalidArgumentError(f"rates must be 1 to 5 or None, got {rates!r}")
+        args = {"user_id": user_id, "session_id": session_id}
+        return await self._call(SESSIONS_RATE, args, body={"rates": rates})

@@ -10,6 +10,7 @@ from typing import Any
 
 from cariqa_async._converter import Structurer
 from cariqa_async._pagination import invoice_page, structure_page
+from cariqa_async.models import Invoice
 from tests.contract import spec as contract_spec
 from tests.contract.schemas import validate_against
 
@@ -44,7 +45,7 @@ def structure(kind: str, data: Any, model: type, structurer: Structurer) -> Any:
     if kind == "array":
         return structurer.array(data, model, Boom)
     assert kind == "invoices"
-    return invoice_page(data, structurer, Boom)
+    return invoice_page(structurer, data, Invoice, on_error=Boom)
 
 
 def spec() -> dict[str, Any]:
