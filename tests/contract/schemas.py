@@ -117,6 +117,27 @@ def validate(instance: object, component: str) -> None:
     validator(component).validate(instance)
 
 
+@functools.cache
+def _request_definitions() -> dict[str, Schema]:
+    """The definitions as a request body sees them: read-only fields are never sent,
+    so they are never required (OpenAPI's ``readOnly``)."""
+    definitions = copy.deepcopy(_definitions())
+    for schema in definitions.values():
+        properties = schema.get("properties", {})
+        if "required" in schema:
+            schema["required"] = [
+                name for name in schema["required"] if not properties.get(name, {}).get("readOnly")
+            ]
+    return definitions
+
+
+def validate_request(instance: object, component: str) -> None:
+    """Validate a request body against ``component`` (read-only fields not required)."""
+    Draft202012Validator(
+        {"$defs": _request_definitions(), "$ref": f"#/$defs/{component}"}
+    ).validate(instance)
+
+
 def validate_against(instance: object, schema: Schema) -> None:
     """Validate against an OpenAPI schema node that may ``$ref`` the spec's components,
     e.g. ``{"type": "array", "items": {"$ref": "#/components/schemas/X"}}``."""
