@@ -614,7 +614,7 @@ def tile_of(latitude: float, longitude: float, zoom: int) -> tuple[int, int]:
 
     Example:
         >>> tile_of(49.630383, 8.368902, 10)
-        (535, 349)
+        (535, 348)
     """
     x, y = _mercator(latitude, longitude, zoom)
     n = 1 << zoom
