@@ -2,6 +2,13 @@
 
 Kept apart from the generator so the realism (unicode addresses, currencies, VAT
 rates, connector powers) can be read and extended in one place.
+
+:data:`STATIONS` is what charging sessions pick from (its order and contents pin
+every seeded session, so it only ever grows at the end, if at all); :data:`SITES`
+is the stations directory the ``/api/v1/stations/`` endpoints serve: the
+:data:`STATIONS` entries that have a name, an address and coordinates, with the
+facts only the map shows (operator, amenities, opening hours), plus a few
+stations no seeded session was charged at.
 """
 
 from __future__ import annotations
@@ -14,8 +21,10 @@ __all__ = [
     "FIRST_NAMES",
     "LAST_NAMES",
     "MAIL_DOMAINS",
+    "SITES",
     "STATIONS",
     "Country",
+    "Site",
     "Station",
 ]
 
@@ -138,6 +147,70 @@ STATIONS: Final[tuple[Station, ...]] = (
     _station("ČEZ", "Václavské náměstí, 1, 110 00, Praha", "CZ", "50.081650", "14.426360",
              "+420371100100", "cez", True, ((_CCS, 50), (_AC, 22))),
     _station("Parkhaus Zentrum", None, "DE", None, None, None, None, False, ((_AC, 11),)),
+)  # fmt: skip
+
+
+class Site(NamedTuple):
+    """A station of the directory: its catalogue entry and the facts the map shows.
+
+    ``hours`` lists ``(weekday, begin, end)`` opening periods (``None`` times: closed
+    that day); an empty tuple means open around the clock.
+    """
+
+    station: Station
+    operator: str
+    operator_id: str
+    amenities: tuple[str, ...]
+    hours: tuple[tuple[str, str | None, str | None], ...]
+
+
+_ALWAYS: Final[tuple[tuple[str, str | None, str | None], ...]] = ()
+_SHOP_HOURS: Final = (
+    ("MONDAY", "07:00", "22:00"), ("TUESDAY", "07:00", "22:00"),
+    ("WEDNESDAY", "07:00", "22:00"), ("THURSDAY", "07:00", "22:00"),
+    ("FRIDAY", "07:00", "22:00"), ("SATURDAY", "08:00", "20:00"), ("SUNDAY", None, None),
+)  # fmt: skip
+_GARAGE_HOURS: Final = (("ALL", "06:00", "23:30"),)
+
+SITES: Final[tuple[Site, ...]] = (
+    Site(STATIONS[0], "EVA Charge", "evacharge", ("RESTAURANT", "CAFE"), _ALWAYS),
+    Site(STATIONS[1], "Stadtwerke München", "swm", ("SUPERMARKET",), _SHOP_HOURS),
+    Site(STATIONS[2], "EnBW", "enbw", ("MALL", "CAFE", "WIFI"), _ALWAYS),
+    Site(STATIONS[3], "IONITY", "ionity", ("FUEL_STATION", "RESTAURANT"), _ALWAYS),
+    Site(STATIONS[5], "Wien Energie", "wienenergie", ("TRAIN_STATION",), _ALWAYS),
+    Site(STATIONS[6], "SMATRICS", "smatrics", (), _ALWAYS),
+    Site(STATIONS[7], "Move", "move", ("TRAIN_STATION", "TAXI_STAND"), _ALWAYS),
+    Site(STATIONS[8], "Groupe E", "groupe-e", ("MUSEUM",), _GARAGE_HOURS),
+    Site(STATIONS[9], "GreenWay", "greenway", ("MALL",), _ALWAYS),
+    Site(STATIONS[10], "ORLEN", "orlen", ("FUEL_STATION",), _ALWAYS),
+    Site(STATIONS[11], "Vattenfall InCharge", "incharge", ("SUPERMARKET",), _SHOP_HOURS),
+    Site(STATIONS[12], "Mer", "mer", ("CAFE",), _ALWAYS),
+    Site(STATIONS[13], "Pod Point", "podpoint", ("SUPERMARKET", "WIFI"), _SHOP_HOURS),
+    Site(STATIONS[14], "Clever", "clever", ("BUS_STOP",), _ALWAYS),
+    Site(STATIONS[15], "Recharge", "recharge", ("HOTEL",), _ALWAYS),
+    Site(STATIONS[16], "Izivia", "izivia", ("HOTEL", "RESTAURANT", "MUSEUM"), _GARAGE_HOURS),
+    Site(STATIONS[17], "ČEZ", "cez", ("TRAIN_STATION",), _ALWAYS),
+    # Map-only stations: neighbours for "around" and clusters on a tile.
+    Site(_station("Stadtwerke Worms", "Bahnhofstraße, 2, 67547, Worms", "DE", "49.634460",
+                  "8.357040", "+496241848100", "evacharge", True, ((_AC, 22), (_AC, 22))),
+         "EVA Charge", "evacharge", ("TRAIN_STATION", "BUS_STOP"), _ALWAYS),
+    Site(_station("EWR Ladepunkt", "Alzeyer Straße, 131, 67549, Worms", "DE", "49.637200",
+                  "8.339800", "+4962418480", None, False, ((_CCS, 150), (_AC, 22))),
+         "EWR", "ewr", ("SUPERMARKET",), _SHOP_HOURS),
+    Site(_station("Ladepark Alexanderplatz", "Alexanderstraße, 7, 10178, Berlin", "DE",
+                  "52.521918", "13.413215", "+4972163000", "enbw", False,
+                  ((_CCS, 150), (_CCS, 150), (_AC, 22))),
+         "EnBW", "enbw", ("CAFE", "SUPERMARKET", "TRAIN_STATION"), _ALWAYS),
+    Site(_station("Parkhaus Mitte", "Karl-Liebknecht-Straße, 13, 10178, Berlin", "DE",
+                  "52.522510", "13.408760", None, None, False, ((_AC, 11), (_SCHUKO, 3.7))),
+         "Berliner Stadtwerke", "berlinerstadtwerke", ("MALL",), _GARAGE_HOURS),
+    Site(_station("Shell Recharge Kurfürstendamm", "Kurfürstendamm, 26, 10719, Berlin", "DE",
+                  "52.503390", "13.331160", "+498002345678", "shellrecharge", True,
+                  ((_CCS, 300), (_CCS, 300), (_CHADEMO, 50))),
+         "Shell Recharge", "shellrecharge", ("FUEL_STATION", "CAFE", "WIFI"), _ALWAYS),
+    Site(_station("Allego Hafen", "Rheinkaistraße, 1, 68159, Mannheim", "DE", "49.490820",
+                  "8.453670", "+31889500700", "allego", True, ((_CCS, 50), (_AC, 22))),
+         "Allego", "allego", ("RECREATION_AREA", "NATURE"), _ALWAYS),
 )  # fmt: skip
 
 FIRST_NAMES: Final = (

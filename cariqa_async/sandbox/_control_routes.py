@@ -52,7 +52,7 @@ def _handler(control: Control) -> Handler:
         except charging_sessions.UnknownSessionsError as exc:
             return _ok({"detail": "Unknown session ids.", "ids": exc.ids}, 404)
         except KeyError:
-            return detail(404, "Not found.")  # no such user
+            return detail(404, "Not found.")  # no such user or EVSE
         except (ValueError, TypeError, IndexError) as exc:
             # What the controls refuse: bad settings, positions, counts and types.
             return detail(400, str(exc))
@@ -170,6 +170,25 @@ async def delete_sessions(request: web.Request, controls: SandboxControls) -> we
     return _ok({"deleted": deleted})
 
 
+def _evse(controls: SandboxControls, evse_id: str) -> web.Response:
+    return _ok({"evse_id": evse_id, "status": controls.evse_status(evse_id)})
+
+
+async def get_evse(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``GET /_sandbox/evses/{evse_id}``: ``{"evse_id", "status"}``."""
+    return _evse(controls, request.match_info["evse_id"])
+
+
+async def put_evse(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``PUT /_sandbox/evses/{evse_id}``: ``{"status": "OUTOFORDER"}``, as ``set_evse_status``."""
+    evse_id = request.match_info["evse_id"]
+    status = (await read_object(request)).get("status")
+    if not isinstance(status, str):
+        raise TypeError("status must be an OCPI EVSE status string")
+    controls.set_evse_status(evse_id, status)
+    return _evse(controls, evse_id)
+
+
 #: Every control endpoint.
 CONTROL_ROUTES: Final[tuple[Route, ...]] = tuple(
     Route(method, CONTROL_PREFIX + path, _handler(control))
@@ -187,5 +206,7 @@ CONTROL_ROUTES: Final[tuple[Route, ...]] = tuple(
         ("GET", "/users/{user_id}/sessions", list_session_ids),
         ("POST", "/users/{user_id}/sessions", insert_sessions),
         ("DELETE", "/users/{user_id}/sessions", delete_sessions),
+        ("GET", "/evses/{evse_id}", get_evse),
+        ("PUT", "/evses/{evse_id}", put_evse),
     )
 )

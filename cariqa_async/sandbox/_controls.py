@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ._faults import FaultConfig, FaultKind, PathMatcher
 from ._state import SandboxState
 from ._stats import Stats
-from .resources import charging_sessions, users
+from .resources import charging_sessions, stations, users
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -188,3 +188,32 @@ class SandboxControls:
             return charging_sessions.delete(self._state.store, user, ids)
         assert at is not None  # checked above; narrows the type
         return charging_sessions.delete_at(self._state.store, user, at, count)
+
+    @property
+    def evse_ids(self) -> list[str]:
+        """The ids of every EVSE the stations endpoints list, station by station."""
+        return stations.evse_ids()
+
+    def evse_status(self, evse_id: str) -> str:
+        """Return an EVSE's OCPI status now (``"AVAILABLE"``, ``"CHARGING"``, ...).
+
+        Raises:
+            KeyError: If there is no such EVSE.
+        """
+        found = stations.evse(self._state.store, evse_id)
+        if found is None:
+            raise KeyError(f"no sandbox EVSE {evse_id!r}")
+        return found.status
+
+    def set_evse_status(self, evse_id: str, status: str) -> None:
+        """Give an EVSE this OCPI status from now on, as its operator would report it.
+
+        ``sb.set_evse_status("DE*CIQ*E02SSKRNPJRRC*1", "OUTOFORDER")``: the station's
+        ``status`` and the ``only_available`` filters follow, and charging there
+        is refused unless the EVSE is ``"AVAILABLE"``.
+
+        Raises:
+            KeyError: If there is no such EVSE.
+            ValueError: If ``status`` is not an OCPI EVSE status.
+        """
+        stations.set_evse_status(self._state.store, evse_id, status)

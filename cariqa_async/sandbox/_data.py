@@ -15,7 +15,7 @@ import random
 import struct
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 from ._ids import IdCodec
 
@@ -28,6 +28,8 @@ __all__ = [
     "Distribution",
     "Draw",
     "Draws",
+    "Prices",
+    "draw_prices",
     "format_time",
     "money",
     "parse_time",
@@ -142,6 +144,42 @@ class Draws:
         h = self._hasher.copy()
         h.update(tag.to_bytes(1, "little") + a.to_bytes(8, "little") + b.to_bytes(8, "little"))
         return Draw(h)
+
+
+class Prices(NamedTuple):
+    """A tariff in minor units, ``None`` where it has no such price.
+
+    ``time_price`` and ``blocking_fee`` are per minute; the blocking fee starts
+    after ``grace_period_minutes`` and adds up to at most ``blocking_cap``.
+    """
+
+    kwh_price: int | None
+    time_price: int | None
+    session_fee: int | None
+    blocking_fee: int | None
+    starting_fee: int | None
+    grace_period_minutes: int | None
+    blocking_cap: int | None
+
+
+def draw_prices(d: Draw, price: int) -> Prices:
+    """Draw a tariff around ``price`` (per kWh, minor units), in the proportions seen live.
+
+    Half are plain per-kWh prices, like the real example; the others add blocking
+    and starting fees, charge by the minute, add a session fee, or (one in seven)
+    report no prices at all.
+    """
+    kind = d.below(100)
+    if kind < 50:
+        return Prices(price, None, None, None, None, None, None)
+    if kind < 65:
+        blocking, grace, cap = max(1, price // 5), d.pick((60, 120, 240)), price * 20
+        return Prices(price, None, None, blocking, max(1, price // 2), grace, cap)
+    if kind < 75:
+        return Prices(None, max(1, price // 10), None, None, None, None, None)
+    if kind < 85:
+        return Prices(price, None, price * 2, None, None, None, None)
+    return Prices(None, None, None, None, None, None, None)
 
 
 def session_counts(seed: int, users: int, distribution: Distribution) -> list[int]:

@@ -1,8 +1,8 @@
 """What every sandbox handler shares: route declarations, bodies in, answers out.
 
 * :class:`Route`: one line declares an endpoint (its spec ``operationId`` too);
-* :func:`json_response`, :func:`detail`, :func:`field_errors`, :func:`rich_error`:
-  DRF's JSON answers and Cariqa's two error envelopes;
+* :func:`json_response`, :func:`detail`, :func:`field_errors`, :func:`rich_error`,
+  :func:`validation_error`: DRF's JSON answers and Cariqa's two error envelopes;
 * :class:`Answer`: raised by a helper deep in a handler to end the request with
   a response (an unknown user's 404, a malformed body's 400); the app turns it
   back into that response;
@@ -34,6 +34,7 @@ __all__ = [
     "read_object",
     "required",
     "rich_error",
+    "validation_error",
 ]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -113,6 +114,20 @@ def rich_error(
     """
     error = {"type": error_type, "details": details, **extra}
     return json_response(orjson.dumps({"detail": message, "error": error}), status)
+
+
+def validation_error(errors: Mapping[str, Sequence[str]]) -> web.Response:
+    """Return Cariqa's ``400`` for refused input: the rich envelope, ``validation_error``.
+
+    ``error.details`` lists DRF's messages by field, e.g.
+    ``"latitude: This field is required."``.
+
+    Example:
+        >>> validation_error({"z": ["A valid integer is required."]}).status
+        400
+    """
+    details = " ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
+    return rich_error(400, "validation_error", details, message="Validation Error")
 
 
 async def read_object(request: web.Request) -> dict[str, Any]:

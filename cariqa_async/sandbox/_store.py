@@ -52,6 +52,9 @@ class Store:
         self.cache = RenderCache(cache_size)
         self._lock = threading.RLock()
         self._collections: dict[tuple[int, int], Collection] = {}
+        #: EVSE statuses changed at run time, by EVSE id, over the seeded ones
+        #: (see ``resources/stations.py``); hold :attr:`lock` to read or change.
+        self.evse_statuses: dict[str, str] = {}
 
     @property
     def lock(self) -> threading.RLock:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Final
 
 from .._http import Route
-from . import charging_sessions, users
+from . import charging_sessions, stations, users
 
-__all__ = ["ROUTES", "charging_sessions", "users"]
+__all__ = ["ROUTES", "charging_sessions", "stations", "users"]
 
 #: Every API endpoint the sandbox serves.
-ROUTES: Final[tuple[Route, ...]] = (*users.ROUTES, *charging_sessions.ROUTES)
+ROUTES: Final[tuple[Route, ...]] = (*users.ROUTES, *charging_sessions.ROUTES, *stations.ROUTES)

@@ -17,7 +17,18 @@ from aiohttp import web
 
 from .._catalog import COUNTRIES, STATIONS
 from .._collection import Collection, Generate, Kind, Record
-from .._data import ANCHOR_US, DAY, HOUR, SECOND, Draw, Draws, format_time, money, parse_time
+from .._data import (
+    ANCHOR_US,
+    DAY,
+    HOUR,
+    SECOND,
+    Draw,
+    Draws,
+    draw_prices,
+    format_time,
+    money,
+    parse_time,
+)
 from .._http import Route, json_response, not_found, paginated
 from .._ids import KIND_SESSION, MAX_KEY
 from .._state import STATE
@@ -203,20 +214,9 @@ def generate(
 
     lo, hi = country.kwh_price_range
     price = lo + d.below(hi - lo + 1)
-    kwh_price: int | None = price
-    time_price = session_fee = blocking_fee = starting_fee = grace = cap = None
-    tariff = d.below(100)
-    if tariff < 50:
-        pass  # plain per-kWh pricing, like the real example
-    elif tariff < 65:
-        blocking_fee, grace, cap = max(1, price // 5), d.pick((60, 120, 240)), price * 20
-        starting_fee = max(1, price // 2)
-    elif tariff < 75:
-        kwh_price, time_price = None, max(1, price // 10)
-    elif tariff < 85:
-        session_fee = price * 2
-    else:
-        kwh_price = None  # the station reported no prices at all
+    kwh_price, time_price, session_fee, blocking_fee, starting_fee, grace, cap = draw_prices(
+        d, price
+    )
 
     prices = {
         "kwh_price": None if kwh_price is None else money(kwh_price),
