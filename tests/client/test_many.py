@@ -145,3 +145,28 @@ async def test_aclose_from_another_task_ends_a_waiting_consumer() -> None:
     await asyncio.sleep(0)
     await many.aclose()
     assert await asyncio.wait_for(consumer, 10) is None
+
+
+async def test_an_async_hook_and_aclose_from_another_task_while_it_runs() -> None:
+    plans: dict[str, Plan] = {f"u{i}": [[i]] * 3 for i in range(6)}
+    in_hook = asyncio.Event()
+    release = asyncio.Event()
+    finished: list[str] = []
+
+    async def on_user_done(user_id: str, count: int) -> None:
+        finished.append(user_id)
+        in_hook.set()
+        await release.wait()
+
+    many = many_of(FakeSessions(plans), list(plans), on_user_done=on_user_done)
+
+    async def consume() -> list[tuple[str, int]]:
+        return [item async for item in many]
+
+    consumer = asyncio.create_task(consume())
+    await in_hook.wait()
+    await many.aclose()  # the consumer is inside the hook meanwhile
+    release.set()
+    got = await asyncio.wait_for(consumer, 10)
+    assert many.users_done == len(finished) == 1
+    assert [user for user, _ in got].count(finished[0]) == 3  # all yielded before its hook
