@@ -125,7 +125,11 @@ class ManySessions:
         return _Sessions(self._run)
 
     def pages(self) -> AsyncIterator[tuple[str, list[Any]]]:
-        """``(user_id, sessions)`` a page at a time: for bulk consumers."""
+        """``(user_id, sessions)`` a page at a time: for bulk consumers.
+
+        Like ``async for`` over the sessions: dropping this iterator once it was
+        started (``break``), or its ``aclose()``, stops the whole iteration.
+        """
         return _Pages(self._run)
 
     async def aclose(self) -> None:
@@ -155,6 +159,10 @@ class _Pages:
         self._started = True
         return self._run.next_page()
 
+    async def aclose(self) -> None:
+        """Stop the whole iteration and wait for it, as ``ManySessions.aclose()``."""
+        await self._run.stop()
+
     def __del__(self) -> None:
         if self._started:
             self._run.cancel()
@@ -182,6 +190,10 @@ class _Sessions:
         self._user_id, page = await self._run.next_page()
         self._rest = iter(page)
         return self._user_id, next(self._rest)  # pages on the queue are never empty
+
+    async def aclose(self) -> None:
+        """Stop the whole iteration and wait for it, as ``ManySessions.aclose()``."""
+        await self._run.stop()
 
     def __del__(self) -> None:
         if self._started:

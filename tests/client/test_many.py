@@ -7,6 +7,7 @@ sockets; these are the cheap, exhaustive cases.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any, cast
 
 import pytest
@@ -170,3 +171,14 @@ async def test_an_async_hook_and_aclose_from_another_task_while_it_runs() -> Non
     got = await asyncio.wait_for(consumer, 10)
     assert many.users_done == len(finished) == 1
     assert [user for user, _ in got].count(finished[0]) == 3  # all yielded before its hook
+
+
+async def test_closing_an_iterator_stops_and_awaits_the_whole_iteration() -> None:
+    plans: dict[str, Plan] = {f"u{i}": [[i]] * 50 for i in range(6)}
+    for stream in ("sessions", "pages"):
+        many = many_of(FakeSessions(plans), list(plans))
+        iterator: Any = aiter(many) if stream == "sessions" else many.pages()
+        async with contextlib.aclosing(iterator):
+            await anext(iterator)
+        assert all(task.done() for task in many._run._workers)
+        assert await anext(aiter(many), None) is None
