@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import os
 import platform
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import Any, Final, TypeVar
+from typing import Any, Concatenate, Final, ParamSpec, TypeVar
 
 import aiohttp
 import attrs
@@ -55,6 +57,7 @@ from .resources import (
 )
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 logger: Final = logging.getLogger("cariqa_async")
 
@@ -99,6 +102,87 @@ class _Token:
 
     def __repr__(self) -> str:
         return "<token redacted>"
+
+
+class _Callers:
+    """The tasks inside a request of one client, so that closing it can stop them.
+
+    :meth:`stop_all` cancels each; :meth:`guard` turns that cancellation (and
+    whatever the request raised meanwhile, e.g. a connection cut by the closing
+    session) into :class:`ClientClosedError`, and gives the task its cancellation
+    count back, so ``asyncio.timeout`` and task groups around the call are not
+    confused. A task also cancelled by someone else still gets ``CancelledError``.
+    """
+
+    __slots__ = ("_active", "_stopped")
+
+    def __init__(self) -> None:
+        self._active: set[asyncio.Task[Any]] = set()
+        self._stopped: set[asyncio.Task[Any]] = set()
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is None:  # pragma: no cover - asyncio always runs coroutines in tasks
+            yield
+            return
+        self._active.add(task)
+        try:
+            yield
+        except BaseException as exc:
+            if not self._was_stopped(task) or not isinstance(
+                exc, (Exception, asyncio.CancelledError)
+            ):
+                raise  # not ours to translate (GeneratorExit, KeyboardInterrupt...)
+            if isinstance(exc, asyncio.CancelledError) and _cancelling(task) > 0:
+                raise  # the caller was cancelled too: that wins
+            raise _closed_error() from None
+        else:
+            if self._was_stopped(task):
+                # The cancellation was swallowed on the way: the result came from a
+                # client that was closed meanwhile, so the call still fails.
+                raise _closed_error()
+        finally:
+            self._active.discard(task)
+
+    def _was_stopped(self, task: asyncio.Task[Any]) -> bool:
+        if task not in self._stopped:
+            return False
+        self._stopped.discard(task)
+        uncancel = getattr(task, "uncancel", None)  # Python 3.11+
+        if uncancel is not None:
+            uncancel()
+        return True
+
+    def stop_all(self) -> None:
+        """Cancel every task inside a request (except the caller's own)."""
+        current = asyncio.current_task()
+        for task in self._active - self._stopped:
+            if task is not current and not task.done():
+                self._stopped.add(task)
+                task.cancel()
+
+
+def _cancelling(task: asyncio.Task[Any]) -> int:
+    cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+    return int(cancelling()) if cancelling is not None else 0
+
+
+def _closed_error() -> ClientClosedError:
+    return ClientClosedError("this CariqaClient was closed while the request was running")
+
+
+def _stopped_by_aclose(
+    request: Callable[Concatenate[CariqaClient, P], Awaitable[T]],
+) -> Callable[Concatenate[CariqaClient, P], Awaitable[T]]:
+    """Make ``aclose()`` end a running call with ``ClientClosedError`` (see ``_Callers``)."""
+
+    @functools.wraps(request)
+    async def guarded(client: CariqaClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with client._callers.guard():
+            return await request(client, *args, **kwargs)
+
+    return guarded
 
 
 class CariqaClient:
@@ -202,6 +286,7 @@ class CariqaClient:
         self._session: aiohttp.ClientSession | None = None
         self._transport: Transport | None = None
         self._closed = False
+        self._callers = _Callers()
         self.stats = ClientStats()
         self.users = Users(self)
         self.billing_details = BillingDetailsResource(self)
@@ -266,9 +351,16 @@ class CariqaClient:
         return self
 
     async def aclose(self) -> None:
-        """Close the session the client created (a borrowed one stays open). Idempotent."""
+        """Close the session the client created (a borrowed one stays open). Idempotent.
+
+        Calls still running in other tasks (a ``get()`` awaiting its response, the
+        requests of an ``iter()`` or ``iter_many()``, also those queued for a slot
+        or waiting to retry) are stopped at once and raise ``ClientClosedError``;
+        so does every call made afterwards.
+        """
         self._closed = True
         self._transport = None
+        self._callers.stop_all()
         session, self._session = self._session, None
         if session is not None:
             await session.close()
@@ -296,6 +388,7 @@ class CariqaClient:
 
     # --- requests ---------------------------------------------------------------
 
+    @_stopped_by_aclose
     async def _request(
         self,
         method: str,

@@ -116,7 +116,13 @@ class ChargingSessions(Resource):
 
         A user whose walk fails (unknown user, retries exhausted, bad data...) is
         recorded in ``.failures`` and skipped; the others go on. A bad token
-        (401/403) stops everything. Duplicate ids are walked once.
+        (401/403) or a closed client stops everything. Duplicate ids are walked
+        once. Once the iteration ends (at the end, or by raising), every user
+        taken from ``user_ids`` is accounted for:
+        ``users_done + len(failures) == users_started``.
+
+        Iterate it once. ``break``, cancelling the loop's task, ``aclose()`` or
+        leaving ``async with`` stops every user's walk and its requests.
 
         Args:
             user_ids: any iterable or async iterable, e.g.
@@ -127,12 +133,15 @@ class ChargingSessions(Resource):
 
         Raises:
             AuthenticationError, PermissionDeniedError: the token was refused.
+            ClientClosedError: the client was closed during the iteration.
+            ValueError: ``users_in_flight`` is below 1 (at once).
+            Whatever the ``user_ids`` source or ``on_user_done`` raise.
 
         Example::
 
-            many = client.charging_sessions.iter_many(user_ids, users_in_flight=16)
-            async for user_id, session in many:
-                ...
+            async with client.charging_sessions.iter_many(user_ids, users_in_flight=16) as many:
+                async for user_id, session in many:
+                    ...
             print(many.failures)
         """
         return ManySessions(
