@@ -17,7 +17,7 @@ from typing import Final
 
 from aiohttp import web
 
-from ._http import REQUIRED, Answer, validation_error
+from ._http import REQUIRED, validation_error
 
 __all__ = ["Query", "query_value", "search_terms"]
 
@@ -177,4 +177,4 @@ class Query:
             Answer: ``400`` with ``error.type`` ``validation_error``.
         """
         if self.errors:
-            raise Answer(validation_error(self.errors))
+            raise validation_error(self.errors)

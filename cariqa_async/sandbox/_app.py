@@ -17,8 +17,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ._control_routes import CONTROL_PREFIX, CONTROL_ROUTES
-from ._faults import respond
-from ._http import Answer, detail
+from ._faults import outcome_name, respond
+from ._http import Answer, Route, detail
 from ._state import STATE, SandboxState
 from .resources import ROUTES
 
@@ -115,12 +115,26 @@ async def _middleware(request: web.Request, handler: Handler) -> web.StreamRespo
             await asyncio.sleep(delay)
         if kind is None:
             return await _answer(request, handler, state)
-        state.counters.fault(kind)
+        state.counters.fault(outcome_name(kind))
         return await respond(
             kind, request, state.faults.config, lambda: _answer(request, handler, state)
         )
     finally:
         state.counters.leave()
+
+
+def _counted(route: Route, state: SandboxState) -> Handler:
+    """The route's handler, counting each run in ``stats.executed[operationId]``."""
+    operation_id = route.operation_id
+    if operation_id is None:
+        return route.handler
+    handler = route.handler
+
+    async def run(request: web.Request) -> web.StreamResponse:
+        state.counters.executed(operation_id)
+        return await handler(request)
+
+    return run
 
 
 def create_app(state: SandboxState) -> web.Application:
@@ -133,8 +147,9 @@ def create_app(state: SandboxState) -> web.Application:
     app = web.Application(middlewares=[_middleware])
     app[STATE] = state
     for route in (*ROUTES, *CONTROL_ROUTES):
+        handler = _counted(route, state)
         if route.method == "GET":
-            app.router.add_get(route.path, route.handler)
+            app.router.add_get(route.path, handler)
         else:
-            app.router.add_route(route.method, route.path, route.handler)
+            app.router.add_route(route.method, route.path, handler)
     return app

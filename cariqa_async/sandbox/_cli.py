@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO, cast
 
-from ._faults import FAULT_KINDS, FAULT_SETTINGS, FaultKind, FaultSettings
+from ._faults import DEFAULT_FAULT_KINDS, FAULT_KINDS, FAULT_SETTINGS, FaultKind, FaultSettings
 from ._server import DEFAULT_TOKEN, DEFAULT_USERS, Sandbox
 from .resources import charging_sessions
 
@@ -86,7 +86,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         type=_kinds,
         default=None,
         metavar="KIND,...",
-        help=f"kinds --fault-rate spreads over (all: {','.join(FAULT_KINDS)})",
+        help=f"kinds --fault-rate spreads over (default: {','.join(DEFAULT_FAULT_KINDS)})",
     )
     parser.add_argument(
         "--fault",
@@ -99,6 +99,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     parser.add_argument("--retry-after", type=int, default=1, help="429 Retry-After seconds")
     parser.add_argument("--stall-time", type=float, default=30.0, help="seconds a stall lasts")
+    parser.add_argument(
+        "--doc-variants",
+        action="store_true",
+        help="serve the docs' shapes where they differ from the spec (client_secret, ...)",
+    )
     return parser
 
 
@@ -120,6 +125,7 @@ def sandbox_from_args(args: argparse.Namespace) -> Sandbox:
         port=args.port,
         page_size=args.page_size,
         max_page_size=args.max_page_size,
+        doc_variants=args.doc_variants,
         **cast("FaultSettings", settings),
     )
 

@@ -17,6 +17,7 @@ import orjson
 from aiohttp import web
 
 from ._controls import SandboxControls
+from ._faults import PathMatcher
 from ._http import Handler, Route, detail, json_response, read_object
 from ._state import STATE
 from .resources import charging_sessions
@@ -113,16 +114,7 @@ async def schedule_faults(request: web.Request, controls: SandboxControls) -> we
     outcomes = body.get("outcomes")
     if not isinstance(outcomes, list):
         raise TypeError("outcomes must be a list of fault kinds or nulls")
-    path, regex = body.get("path"), body.get("path_regex")
-    if path is not None and regex is not None:
-        raise ValueError("give path or path_regex, not both")
-    if not isinstance(path, (str, type(None))) or not isinstance(regex, (str, type(None))):
-        raise TypeError("path and path_regex must be strings")
-    try:
-        matcher = path if regex is None else re.compile(regex)
-    except re.error as exc:
-        raise ValueError(f"invalid path_regex: {exc}") from None
-    controls.schedule_faults(outcomes, path=matcher)
+    controls.schedule_faults(outcomes, path=_path_matcher(body))
     return _faults(controls)
 
 
@@ -189,6 +181,56 @@ async def put_evse(request: web.Request, controls: SandboxControls) -> web.Strea
     return _evse(controls, evse_id)
 
 
+def _path_matcher(body: dict[str, Any]) -> PathMatcher | None:
+    """``path`` (a prefix) or ``path_regex`` of a control body."""
+    path, regex = body.get("path"), body.get("path_regex")
+    if path is not None and regex is not None:
+        raise ValueError("give path or path_regex, not both")
+    if not isinstance(path, (str, type(None))) or not isinstance(regex, (str, type(None))):
+        raise TypeError("path and path_regex must be strings")
+    try:
+        return path if regex is None else re.compile(regex)
+    except re.error as exc:
+        raise ValueError(f"invalid path_regex: {exc}") from None
+
+
+def _clock(controls: SandboxControls) -> web.Response:
+    return _ok({"now": controls.now.isoformat().replace("+00:00", "Z")})
+
+
+async def get_clock(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``GET /_sandbox/clock``: ``{"now": "2026-04-03T12:00:00Z"}``."""
+    return _clock(controls)
+
+
+async def advance_clock(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``POST /_sandbox/clock/advance``: ``{"seconds": 60}``, as ``advance_time`` does."""
+    seconds = (await read_object(request)).get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError("seconds must be a number")
+    controls.advance_time(seconds)
+    return _clock(controls)
+
+
+async def attach_method(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``POST /_sandbox/users/{user_id}/payment-methods``: ``{"test_id": "pm_card_visa"}``."""
+    test_id = (await read_object(request)).get("test_id", "pm_card_visa")
+    if not isinstance(test_id, str):
+        raise TypeError("test_id must be a string")
+    pm_id = controls.attach_payment_method(request.match_info["user_id"], test_id)
+    return _ok({"id": pm_id}, 201)
+
+
+async def inject_error(request: web.Request, controls: SandboxControls) -> web.StreamResponse:
+    """``POST /_sandbox/errors``: ``{"error_type", "status"?, "path"|"path_regex"?}``."""
+    body = await read_object(request)
+    error_type = body.get("error_type")
+    if not isinstance(error_type, str):
+        raise TypeError("error_type must be a string")
+    controls.inject_error(error_type, status=_opt_int(body, "status"), path=_path_matcher(body))
+    return _faults(controls)
+
+
 #: Every control endpoint.
 CONTROL_ROUTES: Final[tuple[Route, ...]] = tuple(
     Route(method, CONTROL_PREFIX + path, _handler(control))
@@ -208,5 +250,9 @@ CONTROL_ROUTES: Final[tuple[Route, ...]] = tuple(
         ("DELETE", "/users/{user_id}/sessions", delete_sessions),
         ("GET", "/evses/{evse_id}", get_evse),
         ("PUT", "/evses/{evse_id}", put_evse),
+        ("POST", "/users/{user_id}/payment-methods", attach_method),
+        ("GET", "/clock", get_clock),
+        ("POST", "/clock/advance", advance_clock),
+        ("POST", "/errors", inject_error),
     )
 )

@@ -9,12 +9,13 @@ lock-protected state, so it is safe to call from any thread while serving.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from ._faults import FaultConfig, FaultKind, PathMatcher
+from ._faults import FaultConfig, FaultKind, InjectedError, PathMatcher
 from ._state import SandboxState
 from ._stats import Stats
-from .resources import charging_sessions, stations, users
+from .resources import charging, charging_sessions, payment_methods, stations, users
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -217,3 +218,62 @@ class SandboxControls:
             ValueError: If ``status`` is not an OCPI EVSE status.
         """
         stations.set_evse_status(self._state.store, evse_id, status)
+
+    @property
+    def doc_variants(self) -> bool:
+        """Whether the docs' shapes are served where they differ from the spec."""
+        return self._state.doc_variants
+
+    @property
+    def now(self) -> datetime:
+        """The sandbox clock (UTC): running sessions charge by it, stops end at it."""
+        with self._state.store.lock:
+            return _datetime(self._state.store.now_us)
+
+    def advance_time(self, seconds: float) -> datetime:
+        """Move the sandbox clock forward; running sessions charge on. Return the new time.
+
+        The clock never follows the wall clock, so a test's energy and bills are exact.
+
+        Raises:
+            ValueError: If ``seconds`` is negative.
+        """
+        return _datetime(charging.advance(self._state.store, seconds))
+
+    def attach_payment_method(self, user_id: str, test_id: str = "pm_card_visa") -> str:
+        """Attach a card to a user as Stripe's front end would; return its ``pm_…`` id.
+
+        Args:
+            test_id: A Stripe test payment method: ``pm_card_visa``,
+                ``pm_card_mastercard``, ``pm_card_amex``, ``pm_card_visa_debit``,
+                ``pm_card_chargeDeclined`` (starts fail ``pre_authorization_failed``)
+                or ``pm_card_chargeCustomerFail`` (stops leave a debt).
+
+        Raises:
+            KeyError: If there is no such user.
+            ValueError: If ``test_id`` is not one of those.
+        """
+        return payment_methods.attach(self._state.store, self._user(user_id), test_id)
+
+    def inject_error(
+        self, error_type: str, *, status: int | None = None, path: PathMatcher | None = None
+    ) -> None:
+        """Answer the next matching API request with Cariqa's rich error of ``error_type``.
+
+        The request's handler does not run (nothing changes). Example:
+        ``sb.inject_error("temporary_locked", path="/api/v1/users/")``.
+
+        Args:
+            error_type: One of the spec's ``ErrorTypeEnum`` (``"already_charging"``, ...).
+            status: The status; by default the one the type is documented with.
+            path: Only a request whose path starts with this string, or matches this
+                compiled regex, gets it.
+
+        Raises:
+            ValueError: On an unknown error type or a status outside 400..599.
+        """
+        self._state.faults.schedule([InjectedError.of(error_type, status)], path)
+
+
+def _datetime(us: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=us)

@@ -10,7 +10,14 @@ probabilities. The kinds imitate what a real client meets in front of Cariqa:
 * ``"502"``, ``"503"``: an nginx HTML page;
 * ``"drop"``: the connection closes before any byte of a response;
 * ``"truncate"``: a 200 whose body stops halfway through its ``Content-Length``;
-* ``"stall"``: the answer comes only after ``stall_time`` (beyond client timeouts).
+* ``"stall"``: the request is handled, its answer comes only after ``stall_time``
+  (beyond client timeouts);
+* ``"lost"`` (opt-in: never part of ``fault_rate``'s default mix): the request is
+  handled and the connection closes unanswered, so the client cannot know it ran.
+
+``429``, ``500``, ``502``, ``503`` and ``drop`` are decided before the handler
+runs, so they change nothing; ``truncate``, ``stall`` and ``lost`` run it.
+:func:`inject_error` schedules one of Cariqa's rich errors the same way.
 """
 
 from __future__ import annotations
@@ -33,19 +40,73 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = [
+    "DEFAULT_FAULT_KINDS",
+    "ERROR_STATUSES",
     "FAULT_KINDS",
     "FAULT_SETTINGS",
     "FaultConfig",
     "FaultKind",
     "FaultPlan",
     "FaultSettings",
+    "InjectedError",
+    "Outcome",
     "PathMatcher",
+    "outcome_name",
     "respond",
 ]
 
-FaultKind = Literal["429", "500", "502", "503", "drop", "truncate", "stall"]
+FaultKind = Literal["429", "500", "502", "503", "drop", "truncate", "stall", "lost"]
 #: Every fault kind, in the order probabilities are accumulated.
 FAULT_KINDS: Final[tuple[FaultKind, ...]] = get_args(FaultKind)
+#: The kinds ``fault_rate`` spreads over unless ``fault_kinds`` says otherwise: all
+#: but ``"lost"``, which a caller must ask for (it makes any write's outcome unknown).
+DEFAULT_FAULT_KINDS: Final[tuple[FaultKind, ...]] = tuple(k for k in FAULT_KINDS if k != "lost")
+
+#: The status each of Cariqa's error types is documented with (NOTES.md).
+ERROR_STATUSES: Final[Mapping[str, int]] = {
+    "validation_error": 400,
+    "payment_method_error": 402,
+    "payment_error": 402,
+    "pre_authorization_failed": 402,
+    "already_charging": 409,
+    "already_stopped": 409,
+    "billing_data_required": 409,
+    "station_availability_issue": 409,
+    "temporary_locked": 423,
+    "charging_provider_error": 424,
+    "unexpected_error": 500,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class InjectedError:
+    """A scheduled answer with Cariqa's rich error envelope (see ``inject_error``).
+
+    Raises:
+        ValueError: On an unknown error type or a status outside 400..599.
+    """
+
+    error_type: str
+    status: int
+
+    def __post_init__(self) -> None:
+        if self.error_type not in ERROR_STATUSES:
+            raise ValueError(
+                f"unknown error type {self.error_type!r}; expected one of {sorted(ERROR_STATUSES)}"
+            )
+        if isinstance(self.status, bool) or not isinstance(self.status, int):
+            raise TypeError("status must be an integer")
+        if not 400 <= self.status <= 599:
+            raise ValueError(f"an error status must be within 400..599, not {self.status}")
+
+    @classmethod
+    def of(cls, error_type: str, status: int | None = None) -> InjectedError:
+        """The error of ``error_type`` with ``status``, by default its documented one."""
+        return cls(error_type, ERROR_STATUSES.get(error_type, 500) if status is None else status)
+
+
+#: What a request may be given instead of its normal answer.
+Outcome = FaultKind | InjectedError
 
 #: A path prefix, or a compiled regular expression searched in the path.
 PathMatcher = str | re.Pattern[str]
@@ -70,7 +131,7 @@ class FaultSettings(TypedDict, total=False):
     ``PATCH /_sandbox/faults`` and the command line all take these.
 
     ``None`` (or leaving a setting out) keeps the current value; ``fault_rate``
-    (spread evenly over ``fault_kinds``, default every kind) or ``faults``
+    (spread evenly over ``fault_kinds``, default every kind but ``"lost"``) or ``faults``
     (a probability per kind) replace every fault probability.
     """
 
@@ -152,7 +213,7 @@ class FaultConfig:
             rates = dict(faults or {})
             if fault_rate:
                 kinds = changes.get("fault_kinds")
-                kinds = _check_kinds(FAULT_KINDS if kinds is None else kinds)
+                kinds = _check_kinds(DEFAULT_FAULT_KINDS if kinds is None else kinds)
                 if not kinds:
                     raise ValueError("fault_rate needs at least one fault kind")
                 for kind in kinds:
@@ -173,8 +234,8 @@ class FaultConfig:
 class _Schedule:
     __slots__ = ("matcher", "outcomes")
 
-    def __init__(self, outcomes: Iterable[FaultKind | None], matcher: PathMatcher | None) -> None:
-        self.outcomes: deque[FaultKind | None] = deque(outcomes)
+    def __init__(self, outcomes: Iterable[Outcome | None], matcher: PathMatcher | None) -> None:
+        self.outcomes: deque[Outcome | None] = deque(outcomes)
         self.matcher = matcher
 
     def matches(self, path: str) -> bool:
@@ -220,16 +281,14 @@ class FaultPlan:
         with self._lock:
             return sum(len(s.outcomes) for s in self._schedules)
 
-    def schedule(
-        self, outcomes: Iterable[FaultKind | None], path: PathMatcher | None = None
-    ) -> None:
+    def schedule(self, outcomes: Iterable[Outcome | None], path: PathMatcher | None = None) -> None:
         """Queue outcomes for the next matching API requests (``None`` = answer normally).
 
         Raises:
             ValueError: On an unknown fault kind.
         """
         outcomes = list(outcomes)
-        _check_kinds(o for o in outcomes if o is not None)
+        _check_kinds(o for o in outcomes if o is not None and not isinstance(o, InjectedError))
         with self._lock:
             self._schedules.append(_Schedule(outcomes, path))
 
@@ -238,7 +297,7 @@ class FaultPlan:
         with self._lock:
             self._schedules.clear()
 
-    def decide(self, path: str) -> tuple[FaultKind | None, float]:
+    def decide(self, path: str) -> tuple[Outcome | None, float]:
         """Return the outcome for a request to ``path`` and the delay to apply first."""
         with self._lock:
             config = self._config
@@ -260,19 +319,37 @@ class FaultPlan:
             return None, delay
 
 
+_INJECTED_DETAILS: Final = "Injected by the sandbox."
+
+
+def _extra(error: InjectedError) -> dict[str, str]:
+    if error.error_type != "pre_authorization_failed":
+        return {}
+    # The one error type that hands the device a secret to finish the payment with.
+    secret = f"pi_{os.urandom(12).hex()}_secret_{os.urandom(12).hex()}"
+    return {"payment_intent_client_secret": secret}
+
+
 def _close(request: web.BaseRequest) -> None:
     transport = request.transport
     if transport is not None:
         transport.close()
 
 
+def outcome_name(outcome: Outcome) -> str:
+    """The name ``stats.faults`` counts an outcome under: its kind, or its error type."""
+    return outcome.error_type if isinstance(outcome, InjectedError) else outcome
+
+
 async def respond(
-    kind: FaultKind,
+    kind: Outcome,
     request: web.Request,
     config: FaultConfig,
     normal: Callable[[], Awaitable[web.StreamResponse]],
 ) -> web.StreamResponse:
-    """Produce the faulty response of ``kind``; ``normal`` makes the real answer."""
+    """Produce the faulty response of ``kind``; ``normal`` runs the handler for the real answer."""
+    if isinstance(kind, InjectedError):
+        return rich_error(kind.status, kind.error_type, _INJECTED_DETAILS, **_extra(kind))
     if kind == "429":
         wait = config.retry_after
         message = (
@@ -299,8 +376,15 @@ async def respond(
         # Never written: the transport is closed and aiohttp drops the response.
         return web.Response(status=204)
     if kind == "stall":
+        # The server did the work; only its answer is late (a client that gives
+        # up has no way to know the request ran).
+        late = await normal()
         await asyncio.sleep(config.stall_time)
-        return await normal()
+        return late
+    if kind == "lost":
+        await normal()
+        _close(request)
+        return web.Response(status=204)  # never written, as for "drop"
     # truncate: announce the whole body, send half of it, hang up.
     full = await normal()
     payload = full.body if isinstance(full, web.Response) else None

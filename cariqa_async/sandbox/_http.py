@@ -1,8 +1,9 @@
 """What every sandbox handler shares: route declarations, bodies in, answers out.
 
 * :class:`Route`: one line declares an endpoint (its spec ``operationId`` too);
-* :func:`json_response`, :func:`detail`, :func:`field_errors`, :func:`rich_error`,
-  :func:`validation_error`: DRF's JSON answers and Cariqa's two error envelopes;
+* :func:`json_response`, :func:`detail`, :func:`field_errors`, :func:`rich_error`:
+  DRF's JSON answers and Cariqa's two error envelopes; :func:`validation_error`,
+  the API's 400: both at once;
 * :class:`Answer`: raised by a helper deep in a handler to end the request with
   a response (an unknown user's 404, a malformed body's 400); the app turns it
   back into that response;
@@ -23,6 +24,7 @@ from ._state import STATE
 
 __all__ = [
     "Answer",
+    "Envelope",
     "Handler",
     "Route",
     "absolute_url",
@@ -116,18 +118,30 @@ def rich_error(
     return json_response(orjson.dumps({"detail": message, "error": error}), status)
 
 
-def validation_error(errors: Mapping[str, Sequence[str]]) -> web.Response:
-    """Return Cariqa's ``400`` for refused input: the rich envelope, ``validation_error``.
+def validation_error(errors: Mapping[str, Any]) -> Answer:
+    """Return (for ``raise``) the API's 400: Cariqa's rich ``validation_error`` envelope
+    carrying DRF's ``{"field": ["message", ...]}`` map beside it.
 
-    ``error.details`` lists DRF's messages by field, e.g.
-    ``"latitude: This field is required."``.
+    The spec documents every 400 as the rich envelope; the messages are DRF's,
+    per field (a nested serializer's errors are a nested map).
 
     Example:
-        >>> validation_error({"z": ["A valid integer is required."]}).status
+        >>> validation_error({"rates": ['"7" is not a valid choice.']}).response.status
         400
     """
-    details = " ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
-    return rich_error(400, "validation_error", details, message="Validation Error")
+    summary = "; ".join(f"{name}: {_flatten(messages)}" for name, messages in errors.items())
+    body = {
+        **errors,
+        "detail": "Validation Error",
+        "error": {"type": "validation_error", "details": summary},
+    }
+    return Answer(json_response(orjson.dumps(body), 400))
+
+
+def _flatten(messages: Any) -> str:
+    if isinstance(messages, Mapping):
+        return " ".join(f"{k}: {_flatten(v)}" for k, v in messages.items())
+    return " ".join(str(m) for m in messages)
 
 
 async def read_object(request: web.Request) -> dict[str, Any]:
@@ -155,13 +169,21 @@ def absolute_url(request: web.BaseRequest) -> str:
     return f"{request.scheme}://{request.host}{request.raw_path}"
 
 
+#: Renders a page from ``(count, page number, pages, items)`` (see :func:`paginated`).
+Envelope = Callable[[int, int, int, Sequence[bytes]], bytes]
+
+
 def paginated(
-    request: web.Request, count: Callable[[], int], fetch: Callable[[int, int], Sequence[bytes]]
+    request: web.Request,
+    count: Callable[[], int],
+    fetch: Callable[[int, int], Sequence[bytes]],
+    envelope: Envelope | None = None,
 ) -> web.Response:
     """Answer a list endpoint with one DRF page.
 
     ``count`` and ``fetch(start, stop)`` run together under the store's lock, so a
     concurrent mutation cannot make the page disagree with its ``count``.
+    ``envelope`` renders another page shape than DRF's (paging stays DRF's).
     """
     state = request.app[STATE]
     query = request.query
@@ -177,5 +199,7 @@ def paginated(
         total, number, pages, items = state.store.locked(read)
     except pagination.InvalidPageError:
         return detail(404, "Invalid page.")
+    if envelope is not None:
+        return json_response(envelope(total, number, pages, items))
     next_link, previous = pagination.links(absolute_url(request), number, pages)
     return json_response(pagination.render(total, next_link, previous, items))

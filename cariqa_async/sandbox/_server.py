@@ -78,12 +78,16 @@ class Sandbox(SandboxControls):
         fault_seed: Seeds latency jitter and random faults (default: ``seed``).
         cache_size: Rendered bodies kept in memory.
         shutdown_timeout: Seconds closing waits for running handlers before cancelling.
+        doc_variants: Serve the docs' shapes where they differ from the spec:
+            ``client_secret`` in debts and setup intents, and the invoices'
+            ``{size, next_page_id, prev_page_id, view_link, data}`` envelope.
         fault_settings: The :class:`FaultSettings`, by name:
 
             * ``latency``: seconds added to every API request;
             * ``jitter``: up to this many extra seconds per request, drawn uniformly;
             * ``fault_rate``: total fault probability, spread evenly over ``fault_kinds``;
-            * ``fault_kinds``: kinds ``fault_rate`` covers (default: all of ``FAULT_KINDS``);
+            * ``fault_kinds``: kinds ``fault_rate`` covers (default: all of ``FAULT_KINDS``
+              but ``"lost"``);
             * ``faults``: explicit probability per fault kind;
             * ``retry_after``: seconds announced by ``429`` answers (default 1);
             * ``stall_time``: seconds a ``"stall"`` fault waits before answering (default 30).
@@ -112,6 +116,7 @@ class Sandbox(SandboxControls):
         fault_seed: int | None = None,
         cache_size: int = DEFAULT_CACHE_SIZE,
         shutdown_timeout: float = 0.25,
+        doc_variants: bool = False,
         **fault_settings: Unpack[FaultSettings],
     ) -> None:
         config = FaultConfig.create(**fault_settings)
@@ -125,6 +130,7 @@ class Sandbox(SandboxControls):
                 Tokens([tokens] if isinstance(tokens, str) else tokens),
                 page_size,
                 max_page_size,
+                doc_variants,
             )
         )
         self._host = host

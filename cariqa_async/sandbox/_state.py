@@ -91,10 +91,19 @@ class SandboxState:
         tokens: The accepted tokens.
         page_size: DRF's default page size.
         max_page_size: DRF's ``max_page_size`` (larger requests are capped).
+        doc_variants: Serve the shapes Cariqa's docs show where they differ from
+            the spec (NOTES.md, "Known drift"): debts' and setup intents'
+            ``client_secret``, the invoices' ``{size, next_page_id, ...}`` envelope.
     """
 
     def __init__(
-        self, store: Store, faults: FaultPlan, tokens: Tokens, page_size: int, max_page_size: int
+        self,
+        store: Store,
+        faults: FaultPlan,
+        tokens: Tokens,
+        page_size: int,
+        max_page_size: int,
+        doc_variants: bool = False,
     ) -> None:
         if page_size < 1 or max_page_size < 1:
             raise ValueError("page_size and max_page_size must be >= 1")
@@ -103,6 +112,7 @@ class SandboxState:
         self.tokens = tokens
         self.page_size = page_size
         self.max_page_size = max_page_size
+        self.doc_variants = doc_variants
         self.counters = Counters()
         self.gate = Gate()
 

@@ -25,12 +25,15 @@ class Stats:
         faults: Injected faults by kind (``"429"``, ``"drop"``, ...).
         in_flight: API requests being handled right now.
         max_in_flight: The most API requests handled at once since the last reset.
+        executed: Handler runs by the spec's ``operationId``: what really reached
+            the API's logic (a faulted ``429`` did not; a ``stall`` or ``lost`` did).
     """
 
     requests: int = 0
     faults: Mapping[str, int] = field(default_factory=dict)
     in_flight: int = 0
     max_in_flight: int = 0
+    executed: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def total_faults(self) -> int:
@@ -44,6 +47,7 @@ class Stats:
             "faults": dict(self.faults),
             "in_flight": self.in_flight,
             "max_in_flight": self.max_in_flight,
+            "executed": dict(self.executed),
         }
 
 
@@ -56,6 +60,7 @@ class Counters:
         self._faults: dict[str, int] = {}
         self._in_flight = 0
         self._max_in_flight = 0
+        self._executed: dict[str, int] = {}
         self._watchers: list[tuple[int, Callable[[], None]]] = []
 
     def enter(self) -> None:
@@ -80,16 +85,28 @@ class Counters:
         with self._lock:
             self._faults[kind] = self._faults.get(kind, 0) + 1
 
+    def executed(self, operation_id: str) -> None:
+        """Count a run of the handler of ``operation_id``."""
+        with self._lock:
+            self._executed[operation_id] = self._executed.get(operation_id, 0) + 1
+
     def snapshot(self) -> Stats:
         """Return the current values."""
         with self._lock:
-            return Stats(self._requests, dict(self._faults), self._in_flight, self._max_in_flight)
+            return Stats(
+                self._requests,
+                dict(self._faults),
+                self._in_flight,
+                self._max_in_flight,
+                dict(self._executed),
+            )
 
     def reset(self) -> None:
         """Zero the counters; ``max_in_flight`` restarts from the requests in flight now."""
         with self._lock:
             self._requests = 0
             self._faults = {}
+            self._executed = {}
             self._max_in_flight = self._in_flight
 
     def watch(self, threshold: int, callback: Callable[[], None]) -> Callable[[], None]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from ._collection import Collection, Kind, RenderCache
-from ._data import Draws
+from ._data import ANCHOR_US, DAY, Draws
 from ._ids import MAX_USERS
 
-__all__ = ["DEFAULT_CACHE_SIZE", "Store"]
+__all__ = ["CLOCK_START_US", "DEFAULT_CACHE_SIZE", "Store"]
 
 R = TypeVar("R")
 
@@ -25,6 +25,9 @@ R = TypeVar("R")
 #: default data set (~30k sessions): an LRU smaller than a sequential read-through
 #: evicts every body just before it is needed again.
 DEFAULT_CACHE_SIZE: Final = 40_000
+#: Where the sandbox clock starts: a day after the data set's "now", so after
+#: every seeded session has ended (µs since the epoch).
+CLOCK_START_US: Final = ANCHOR_US + DAY
 
 
 class Store:
@@ -49,6 +52,15 @@ class Store:
         self.draws = Draws(seed)
         #: Sessions each user is seeded with (its length: the seeded users).
         self.session_counts: tuple[int, ...] = tuple(counts)
+        #: The sandbox clock (µs since the epoch): moves only when told to
+        #: (``advance_time``), so a run is reproducible; hold :attr:`lock`.
+        self.now_us = CLOCK_START_US
+        #: Sessions started through the API and still running: user -> their facts
+        #: (see ``resources/charging.py``); hold :attr:`lock`.
+        self.running: dict[int, Any] = {}
+        #: Counts the fresh secrets handed out (setup intents, payment intents).
+        self.serial = 0
+
         self.cache = RenderCache(cache_size)
         self._lock = threading.RLock()
         self._collections: dict[tuple[int, int], Collection] = {}
@@ -65,6 +77,12 @@ class Store:
         """Run ``read`` under the store's lock, so counts and items agree."""
         with self._lock:
             return read()
+
+    def next_serial(self) -> int:
+        """A number never handed out before by this store (for fresh secrets)."""
+        with self._lock:
+            self.serial += 1
+            return self.serial
 
     def collection(self, kind: Kind, owner: int) -> Collection:
         """Return ``owner``'s collection of ``kind``, made on first use.

@@ -2,9 +2,9 @@
 
 Every operation of ``tests/data/cariqa-openapi.yml`` is stated here: whether the
 client has a method for it and the sandbox a route. The set of implemented ones
-must equal :data:`IMPLEMENTED`, an explicit list: 8 of 22 today, all 22 once the
-next issue lands. Every body the sandbox sends on those routes validates against
-the spec's schema for its status.
+must equal :data:`IMPLEMENTED`, the explicit list of :data:`CLIENT_CALLS`: all 22.
+Every body the sandbox sends on those routes validates against the spec's schema
+for its status.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from cariqa_async._protocol import API_PREFIX
 from cariqa_async.sandbox import Sandbox
 from cariqa_async.sandbox._control_routes import CONTROL_PREFIX, CONTROL_ROUTES
 from cariqa_async.sandbox.resources import ROUTES
+from cariqa_async.sandbox.resources.stations import evse_ids
 
 from .schemas import validate
 from .spec import Operation, operations, response_schema
@@ -67,21 +68,8 @@ CLIENT_WALKS: dict[str, Callable[[CariqaClient], object]] = {
     "stations_around_list": lambda c: c.stations.iter_around(latitude=1.0, longitude=2.0),
 }
 
-#: The operations the sandbox serves (the client declares all 22).
-SANDBOX = frozenset(
-    {
-        "users_list",
-        "users_retrieve",
-        "users_charging_sessions_list",
-        "users_charging_sessions_retrieve",
-        "stations_around_list",
-        "stations_details_retrieve",
-        "stations_partners_list",
-        "stations_tile_retrieve",
-    }
-)
-#: The operations both implement.
-IMPLEMENTED = SANDBOX
+#: The operations both the client and the sandbox implement: every one of the spec.
+IMPLEMENTED = frozenset(CLIENT_CALLS)
 #: The reads of a user's records, whose bodies are checked below with the same requests.
 USER_READS = frozenset(
     {
@@ -103,10 +91,37 @@ OVERRIDDEN_IDEMPOTENCY = frozenset(
     }
 )
 
+#: The accounts and charging operations, checked by the scripted scenario below.
+ACCOUNTS = frozenset(
+    {
+        "users_create",
+        "users_partial_update",
+        "users_destroy",
+        "users_billing_details_retrieve",
+        "users_billing_details_update",
+        "users_charging_sessions_partial_update",
+        "users_charging_start_create",
+        "users_charging_stop_create",
+        "users_charging_debts_list",
+        "users_invoices_list",
+        "users_payment_methods_list",
+        "users_payment_methods_destroy",
+        "users_payment_methods_default_create",
+        "users_setup_intents_retrieve",
+    }
+)
+
 #: Bodies of statuses an operation does not document, by the envelope NOTES.md
 #: says they carry: DRF's 401 and 404 ("Invalid page." on any list), throttling's
 #: 429, and the 500 with a support code.
-UNDOCUMENTED = {401: "Detail", 404: "Detail", 405: "Detail", 429: "Detail", 500: "ErrorDetail"}
+UNDOCUMENTED = {
+    400: "ErrorDetail",
+    401: "Detail",
+    404: "Detail",
+    405: "Detail",
+    429: "Detail",
+    500: "ErrorDetail",
+}
 
 
 def _declared() -> dict[str, Endpoint[Any]]:
@@ -130,8 +145,9 @@ def test_every_operation_is_stated() -> None:
         for op in operations()
     }
     assert len(status) == len(operations()) == 22  # ids are unique
-    assert {op for op, (client, _) in status.items() if client} == set(status)  # all 22
-    assert {op for op, (_, served) in status.items() if served} == SANDBOX
+    assert {op for op, (client, _) in status.items() if client} == IMPLEMENTED
+    assert {op for op, (_, served) in status.items() if served} == IMPLEMENTED
+    assert len(IMPLEMENTED) == 22
     assert set(CLIENT_CALLS) == set(declared)  # every declared operation has a method
 
 
@@ -298,3 +314,113 @@ async def test_every_body_on_the_stations_routes_validates(
     assert {op for op, statuses in seen.items() if 400 in statuses} == STATIONS - {
         "stations_partners_list"
     }
+
+
+async def _send(
+    http: aiohttp.ClientSession,
+    op: Operation,
+    url: str,
+    headers: dict[str, str],
+    seen: set[int],
+    body: object = None,
+) -> Any:
+    """Send one request of ``op``; validate its body (if any) against the spec for its status."""
+    async with http.request(
+        op.method, url, headers=headers, json=body, allow_redirects=False
+    ) as response:
+        seen.add(response.status)
+        if response.status == 204:
+            assert await response.read() == b""
+            return None
+        assert response.content_type == "application/json", (url, response.status)
+        data = await response.json()
+    validate(data, response_schema(op, response.status) or UNDOCUMENTED[response.status])
+    return data
+
+
+async def test_every_body_on_the_accounts_and_charging_routes_validates(
+    served: tuple[Sandbox, aiohttp.ClientSession],
+) -> None:
+    sb, http = served
+    auth = {"Authorization": f"Bearer {sb.token}"}
+    spec = {op.operation_id: op for op in operations()}
+    seen: dict[str, set[int]] = {op: set() for op in ACCOUNTS}
+    nobody = "00000000-0000-4000-8000-000000000000"
+
+    async def send(
+        op_id: str, params: dict[str, str], body: object = None, headers: dict[str, str] = auth
+    ) -> Any:
+        op = spec[op_id]
+        return await _send(http, op, _url(sb, op, params), headers, seen[op_id], body)
+
+    # Every operation: unauthenticated, a bad token, an unknown user, throttled, a 500.
+    user = (await send("users_create", {}, {"email": "a.b@example.com"}))["id"]
+    sid = sb.session_ids(sb.user_ids[3])[7]
+    pm = sb.attach_payment_method(user, "pm_card_visa")
+    params = {"user_id": user, "session_id": sid, "pm": pm}
+    for op_id in sorted(ACCOUNTS):
+        await send(op_id, params, headers={})
+        await send(op_id, params, headers={"Authorization": "Bearer nope"})
+        if "{user_id}" in spec[op_id].path:
+            await send(op_id, {**params, "user_id": nobody})
+        sb.schedule_faults(["429", "500"])
+        await send(op_id, params)
+        await send(op_id, params)
+
+    # Then each one's own answers.
+    await send("users_create", {}, {"locale": "fr", "email": "nope"})
+    await send("users_partial_update", params, {"locale": "de"})
+    await send("users_partial_update", params, {"email": 5})
+    await send("users_billing_details_retrieve", params)
+    await send("users_billing_details_update", params, {"line1": ""})
+    start = {"evse_id": evse_ids()[0], "payment_method_id": pm}
+    await send("users_charging_start_create", params, start)  # 409 billing_data_required
+    await send("users_billing_details_update", params, {"line1": "Ring 1", "postal_code": "1"})
+    await send("users_charging_start_create", params, {})  # 400
+    await send("users_charging_start_create", params, {**start, "evse_id": "DE*CIQ*E0*9"})
+    await send("users_charging_start_create", params, {**start, "payment_method_id": "pm_x"})
+    declined = {**start, "payment_method_id": "pm_card_chargeDeclined"}
+    await send("users_charging_start_create", params, declined)  # 402
+    session = await send("users_charging_start_create", params, start)  # 201
+    await send("users_charging_start_create", params, start)  # 409 already_charging
+    running = {**params, "session_id": session["id"]}
+    await send("users_charging_sessions_partial_update", running, {"rates": 5})  # 400: running
+    await send("users_destroy", params)  # 400: charging
+    sb.advance_time(1800)
+    await send("users_charging_stop_create", running)  # 204
+    await send("users_charging_stop_create", running)  # 409
+    await send("users_charging_stop_create", {**params, "session_id": nobody})  # 404
+    await send("users_charging_sessions_partial_update", running, {"rates": 4})
+    await send("users_charging_sessions_partial_update", running, {"rates": 9})
+    await send("users_charging_sessions_partial_update", {**running, "session_id": nobody})
+    await send("users_invoices_list", params)
+    await send("users_invoices_list", {"user_id": sb.user_ids[3]})
+    await send("users_charging_debts_list", params)
+    await send("users_payment_methods_list", params)
+    await send("users_payment_methods_list", {"user_id": sb.user_ids[2]})
+    await send("users_setup_intents_retrieve", params)
+    op = spec["users_setup_intents_retrieve"]
+    setup = _url(sb, op, params, "?pm_type=sepa_debit")
+    await _send(http, op, setup, auth, seen["users_setup_intents_retrieve"])
+    await send("users_payment_methods_default_create", params)
+    await send("users_payment_methods_default_create", {**params, "pm": "pm_nope"})
+    await send("users_payment_methods_destroy", params)
+    await send("users_payment_methods_destroy", params)  # 404: gone
+    # A user whose last card fails the charge owes the bill, and cannot go.
+    owing = sb.user_ids[1]
+    await send(
+        "users_charging_start_create",
+        {"user_id": owing},
+        {"evse_id": evse_ids()[1], "payment_method_id": "pm_card_chargeCustomerFail"},
+    )
+    sb.advance_time(3600)
+    [running_id] = sb.session_ids(owing)[:1]
+    await send("users_charging_stop_create", {"user_id": owing, "session_id": running_id})
+    await send("users_charging_debts_list", {"user_id": owing})
+    await send("users_destroy", {"user_id": owing})  # 402 payment_error
+    await send("users_destroy", params)  # 204
+
+    for op_id, statuses in seen.items():
+        success = {int(code) for code in spec[op_id].responses if code.startswith("2")}
+        assert success | {401, 403, 429, 500} <= statuses, (op_id, statuses)
+    assert {400, 402, 404, 409} <= seen["users_charging_start_create"]

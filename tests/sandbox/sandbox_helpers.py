@@ -30,15 +30,17 @@ async def get(
         return response.status, await response.text(), response
 
 
-async def raw_request(base: str, path: str, headers: dict[str, str]) -> bytes:
+async def raw_request(
+    base: str, path: str, headers: dict[str, str], method: str = "GET", body: bytes = b""
+) -> bytes:
     """Send one HTTP/1.1 request over a raw socket and return every byte until EOF."""
     url = URL(base)
     assert url.host is not None
     assert url.port is not None
     reader, writer = await asyncio.open_connection(url.host, url.port)
-    lines = [f"GET {path} HTTP/1.1", f"Host: {url.host}:{url.port}", "Connection: close"]
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {url.host}:{url.port}", "Connection: close"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
     await writer.drain()
     data = await reader.read()
     writer.close()

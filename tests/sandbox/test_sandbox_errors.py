@@ -130,9 +130,9 @@ async def test_wrong_method_is_405_after_authentication(
     sandbox: Sandbox, http: aiohttp.ClientSession
 ) -> None:
     url = f"{sandbox.url}/api/v1/users/"
-    async with http.post(url) as response:
+    async with http.put(url) as response:
         assert response.status == 401
-    async with http.post(url, headers=auth(sandbox)) as response:
+    async with http.put(url, headers=auth(sandbox)) as response:
         assert response.status == 405
-        assert await response.json() == {"detail": 'Method "POST" not allowed.'}
+        assert await response.json() == {"detail": 'Method "PUT" not allowed.'}
         assert "GET" in response.headers["Allow"]

@@ -161,9 +161,9 @@ async def test_random_faults_follow_rates_and_fault_seed(http: aiohttp.ClientSes
     assert 20 <= runs[0].count(500) <= 60
 
 
-async def test_fault_rate_spreads_over_all_kinds_by_default() -> None:
+async def test_fault_rate_spreads_over_all_kinds_but_lost_by_default() -> None:
     config = FaultConfig.create(fault_rate=0.7)
-    assert set(config.rates) == set(FAULT_KINDS)
+    assert set(config.rates) == set(FAULT_KINDS) - {"lost"}  # "lost" is opt-in
     assert sum(config.rates.values()) == pytest.approx(0.7)
     two = FaultConfig.create(fault_rate=0.5, fault_kinds=["429", "drop"], faults={"429": 0.1})
     assert two.rates == {"429": pytest.approx(0.35), "drop": pytest.approx(0.25)}
@@ -217,6 +217,7 @@ async def test_fault_control_endpoints(sandbox: Sandbox, http: aiohttp.ClientSes
             "faults": {"502": 1},
             "in_flight": 0,
             "max_in_flight": 1,
+            "executed": {},
         }
 
     schedule = {"outcomes": ["429", None], "path_regex": "^/api/v1/users/$"}
@@ -273,6 +274,7 @@ async def test_stats_count_api_requests_only_and_reset(
         "faults": {},
         "in_flight": 0,
         "max_in_flight": 0,
+        "executed": {},
     }
 
 

@@ -11,9 +11,37 @@ from __future__ import annotations
 from typing import Final
 
 from .._http import Route
-from . import charging_sessions, stations, users
+from . import (
+    billing,
+    charging,
+    charging_sessions,
+    debts,
+    invoices,
+    payment_methods,
+    stations,
+    users,
+)
 
-__all__ = ["ROUTES", "charging_sessions", "stations", "users"]
+__all__ = [
+    "ROUTES",
+    "billing",
+    "charging",
+    "charging_sessions",
+    "debts",
+    "invoices",
+    "payment_methods",
+    "stations",
+    "users",
+]
 
 #: Every API endpoint the sandbox serves.
-ROUTES: Final[tuple[Route, ...]] = (*users.ROUTES, *charging_sessions.ROUTES, *stations.ROUTES)
+ROUTES: Final[tuple[Route, ...]] = (
+    *users.ROUTES,
+    *charging.ROUTES,
+    *billing.ROUTES,
+    *payment_methods.ROUTES,
+    *charging_sessions.ROUTES,
+    *debts.ROUTES,
+    *invoices.ROUTES,
+    *stations.ROUTES,
+)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from typing import Any, Final, NamedTuple
 
 from aiohttp import web
 
-from .._catalog import COUNTRIES, STATIONS
+from .._catalog import COUNTRIES, STATIONS, Station
 from .._collection import Collection, Generate, Kind, Record
 from .._data import (
     ANCHOR_US,
@@ -29,7 +30,8 @@ from .._data import (
     money,
     parse_time,
 )
-from .._http import Route, json_response, not_found, paginated
+from .._fields import Errors, choice
+from .._http import Route, json_response, not_found, paginated, read_object, validation_error
 from .._ids import KIND_SESSION, MAX_KEY
 from .._state import STATE
 from .._store import Store
@@ -48,6 +50,7 @@ __all__ = [
     "generate",
     "ids",
     "insert",
+    "key_of",
     "seeded_start",
     "timeline",
     "total",
@@ -79,9 +82,8 @@ def _power(kw: float) -> float | int:
     return int(kw) if kw == int(kw) else kw
 
 
-def _open_cost(d: Draw, currency: str) -> dict[str, Any]:
-    # A running session has no bill yet: zero or unknown parts, no invoice.
-    part = None if d.chance(0.3) else "0.00"
+def open_cost(part: str | None, currency: str) -> dict[str, Any]:
+    """The ``session_cost`` of a running session: no bill yet, zero or unknown parts."""
     return {
         "kwh_cost": part,
         "time_cost": part,
@@ -98,6 +100,16 @@ def _open_cost(d: Draw, currency: str) -> dict[str, Any]:
     }
 
 
+def invoice_links(session_id: str) -> tuple[str, str]:
+    """The Stripe ``(view, download)`` links of the invoice of a session."""
+    h = hashlib.blake2b(session_id.encode(), digest_size=48).hexdigest()
+    token = f"test_{h[:72]}"
+    return (
+        f"https://invoice.stripe.com/i/acct_1LKJg9HtgZxQ1KXx/{token}?s=ap",
+        f"https://pay.stripe.com/invoice/acct_1LKJg9HtgZxQ1KXx/{token}/pdf?s=ap",
+    )
+
+
 def _closed_cost(
     d: Draw,
     session_id: str,
@@ -108,15 +120,31 @@ def _closed_cost(
     subtotal = sum(parts)
     discount = subtotal // 10 if d.chance(0.08) else 0
     credits = -min(subtotal - discount, 100 + d.below(400)) if d.chance(0.05) else 0
-    summary = subtotal - discount + credits
+    invoiced = subtotal - discount + credits > 0 and not d.chance(0.05)
+    return closed_cost(session_id, parts, currency, vat_permille, discount, credits, invoiced)
+
+
+def closed_cost(
+    session_id: str,
+    parts: tuple[int, int, int, int, int],
+    currency: str,
+    vat_permille: int,
+    discount: int = 0,
+    credits: int = 0,
+    invoiced: bool = True,
+) -> dict[str, Any]:
+    """The ``session_cost`` of a finished session billed ``parts`` (minor units).
+
+    Args:
+        parts: kWh, time, session fee, blocking fee and starting fee costs.
+        invoiced: Whether the invoice links are there (a positive bill paid).
+    """
+    summary = sum(parts) - discount + credits
     # Gross prices: the VAT is the share of the summary, rounded half up.
     vat = (2 * summary * vat_permille + 1000 + vat_permille) // (2 * (1000 + vat_permille))
     view = download = None
-    if summary > 0 and not d.chance(0.05):
-        h = hashlib.blake2b(session_id.encode(), digest_size=48).hexdigest()
-        token = f"test_{h[:72]}"
-        view = f"https://invoice.stripe.com/i/acct_1LKJg9HtgZxQ1KXx/{token}?s=ap"
-        download = f"https://pay.stripe.com/invoice/acct_1LKJg9HtgZxQ1KXx/{token}/pdf?s=ap"
+    if invoiced and summary > 0:
+        view, download = invoice_links(session_id)
     return {
         "kwh_cost": money(parts[0]),
         "time_cost": money(parts[1]),
@@ -130,6 +158,91 @@ def _closed_cost(
         "invoice_credits": money(credits),
         "invoice_discount": money(discount),
         "currency": currency,
+    }
+
+
+class Tariff(NamedTuple):
+    """A session's prices in minor units (``None``: not charged), as the EVSE quoted them.
+
+    ``time_price`` and ``blocking_fee`` are per minute; blocking starts after
+    ``grace`` minutes and is capped at ``cap``.
+    """
+
+    kwh_price: int | None
+    time_price: int | None = None
+    session_fee: int | None = None
+    blocking_fee: int | None = None
+    starting_fee: int | None = None
+    grace: int | None = None
+    cap: int | None = None
+
+    def bill(self, energy_wh: int, seconds: int) -> tuple[int, int, int, int, int]:
+        """The kWh, time, session fee, blocking fee and starting fee costs of a session."""
+        minutes = -(-seconds // 60)
+        blocking = 0
+        if self.blocking_fee is not None and self.grace is not None and self.cap is not None:
+            blocking = min(max(0, minutes - self.grace) * self.blocking_fee, self.cap)
+        return (
+            0 if self.kwh_price is None else (energy_wh * self.kwh_price + 500) // 1000,
+            0 if self.time_price is None else minutes * self.time_price,
+            self.session_fee or 0,
+            blocking,
+            self.starting_fee or 0,
+        )
+
+    def body(self, currency: str) -> dict[str, Any]:
+        """The ``user_facing_session_prices`` object."""
+        return {
+            "kwh_price": _money(self.kwh_price),
+            "time_price": _money(self.time_price),
+            "session_fee": _money(self.session_fee),
+            "blocking_fee": _money(self.blocking_fee),
+            "starting_fee": _money(self.starting_fee),
+            "grace_period_minutes": self.grace,
+            "blocking_cap": _money(self.cap),
+            "currency": currency,
+        }
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> Tariff:
+        """The tariff of a ``user_facing_session_prices`` object (inverse of :meth:`body`)."""
+
+        def minor(name: str) -> int | None:
+            value = body.get(name)
+            return None if value is None else round(Decimal(value) * 100)
+
+        return cls(
+            minor("kwh_price"),
+            minor("time_price"),
+            minor("session_fee"),
+            minor("blocking_fee"),
+            minor("starting_fee"),
+            body.get("grace_period_minutes"),
+            minor("blocking_cap"),
+        )
+
+
+def _money(minor: int | None) -> str | None:
+    return None if minor is None else money(minor)
+
+
+def evse_id(station: Station, evse: int) -> str:
+    """The OCPI id of a station's EVSE (0-based ``evse``): ``DE*CIQ*E<code>*<n>``."""
+    return f"{station.country}*CIQ*E{station.evse_code}*{evse + 1}"
+
+
+def station_info(station: Station, standard: str, power: float) -> dict[str, Any]:
+    """A session's ``station_info``: where it charged, at which connector."""
+    return {
+        "station_name": station.name,
+        "station_address": station.address,
+        "country": station.country,
+        "station_speed": "slow" if power <= 22 else "fast",
+        "connector_standard": standard,
+        "connector_power": _power(power),
+        "support_phone": station.support_phone,
+        "latitude": station.latitude,
+        "longitude": station.longitude,
     }
 
 
@@ -218,31 +331,12 @@ def generate(
         d, price
     )
 
-    prices = {
-        "kwh_price": None if kwh_price is None else money(kwh_price),
-        "time_price": None if time_price is None else money(time_price),
-        "session_fee": None if session_fee is None else money(session_fee),
-        "blocking_fee": None if blocking_fee is None else money(blocking_fee),
-        "starting_fee": None if starting_fee is None else money(starting_fee),
-        "grace_period_minutes": grace,
-        "blocking_cap": None if cap is None else money(cap),
-        "currency": country.currency,
-    }
+    tariff = Tariff(kwh_price, time_price, session_fee, blocking_fee, starting_fee, grace, cap)
     if active:
-        cost = _open_cost(d, country.currency)
+        cost = open_cost(None if d.chance(0.3) else "0.00", country.currency)
         rates = None
     else:
-        minutes = -(-seconds // 60)
-        blocking = 0
-        if blocking_fee is not None and grace is not None and cap is not None:
-            blocking = min(max(0, minutes - grace) * blocking_fee, cap)
-        parts = (
-            0 if kwh_price is None else (energy_wh * kwh_price + 500) // 1000,
-            0 if time_price is None else minutes * time_price,
-            session_fee or 0,
-            blocking,
-            starting_fee or 0,
-        )
+        parts = tariff.bill(energy_wh, seconds)
         cost = _closed_cost(d, session_id, parts, country.currency, country.vat_permille)
         rates = None if d.chance(0.55) else d.pick((1, 2, 3, 4, 4, 5, 5, 5))
 
@@ -253,35 +347,30 @@ def generate(
         "duration": duration,
         "consumed_energy": energy,
         "is_active": active,
-        "evse_id": f"{station.country}*CIQ*E{station.evse_code}*{evse + 1}",
-        "station_info": {
-            "station_name": station.name,
-            "station_address": station.address,
-            "country": station.country,
-            "station_speed": "slow" if power <= 22 else "fast",
-            "connector_standard": standard,
-            "connector_power": _power(power),
-            "support_phone": station.support_phone,
-            "latitude": station.latitude,
-            "longitude": station.longitude,
-        },
+        "evse_id": evse_id(station, evse),
+        "station_info": station_info(station, standard, power),
         "is_partner": station.is_partner,
         "logo_url": station.logo_url,
-        "user_facing_session_prices": prices,
+        "user_facing_session_prices": tariff.body(country.currency),
         "session_cost": cost,
         "rates": rates,
     }
 
 
+def seeded_count(store: Store, user: int) -> int:
+    """How many sessions the user is seeded with (0 for a user created at run time)."""
+    return store.session_counts[user] if users.is_seeded(store, user) else 0
+
+
 def _generator(store: Store, user: int) -> Generate:
-    frame = timeline(store.draws, user, store.session_counts[user])
+    frame = timeline(store.draws, user, seeded_count(store, user))
     return lambda key: generate(store.draws, user, key, frame)
 
 
 #: Each user's sessions: one collection per user, seeded with the data set's count.
 KIND: Final = Kind(
     tag=1,
-    seeded=lambda store, user: store.session_counts[user],
+    seeded=seeded_count,
     generator=_generator,
     first_created=CREATED_BASE,
 )
@@ -296,8 +385,8 @@ def _id(store: Store, user: int, key: int) -> str:
     return store.draws.ids.encode(KIND_SESSION, user, key)
 
 
-def _key(store: Store, user: int, session_id: str) -> int | None:
-    """The key of one of ``user``'s current sessions, or ``None``."""
+def key_of(store: Store, user: int, session_id: str) -> int | None:
+    """The key of one of ``user``'s current sessions, or ``None`` (hold the lock)."""
     decoded = store.draws.ids.decode(session_id)
     if decoded is None or decoded[0] != KIND_SESSION or decoded[1] != user:
         return None
@@ -345,7 +434,7 @@ def insert(store: Store, user: int, count: int = 1, at: int = 0) -> list[str]:
         sessions = collection(store, user)
         if not 0 <= at <= len(sessions):
             raise IndexError(f"insert position {at} outside 0..{len(sessions)}")
-        frame = timeline(store.draws, user, store.session_counts[user])
+        frame = timeline(store.draws, user, seeded_count(store, user))
         gap = frame.gap_us
         if at == 0:
             if len(sessions):
@@ -394,7 +483,7 @@ def delete(store: Store, user: int, session_ids: Iterable[str]) -> list[str]:
         keys: dict[int, str] = {}
         unknown = []
         for session_id in session_ids:
-            key = _key(store, user, session_id)
+            key = key_of(store, user, session_id)
             if key is None or key in keys:
                 unknown.append(session_id)
             else:
@@ -418,10 +507,34 @@ async def get_session(request: web.Request) -> web.StreamResponse:
     user = users.owner(request)
     store = request.app[STATE].store
     with store.lock:
-        key = _key(store, user, request.match_info["session_id"])
+        key = key_of(store, user, request.match_info["session_id"])
         if key is None:
             raise not_found()
         return json_response(collection(store, user).render(key))
+
+
+async def rate_session(request: web.Request) -> web.StreamResponse:
+    """``PATCH /api/v1/users/{user_id}/charging-sessions/{session_id}/``: ``{"rates": 1..5|null}``.
+
+    Only a finished session can be rated; a body without ``rates`` changes nothing.
+    """
+    user = users.owner(request)
+    body = await read_object(request)
+    errors = Errors()
+    if "rates" in body:
+        errors.check("rates", choice(body["rates"], (1, 2, 3, 4, 5), nullable=True))
+    errors.raise_any()
+    store = request.app[STATE].store
+    with store.lock:
+        key = key_of(store, user, request.match_info["session_id"])
+        if key is None:
+            raise not_found()
+        sessions = collection(store, user)
+        if sessions.record(key)["is_active"]:
+            raise validation_error({"rates": ["Only a finished charging session can be rated."]})
+        if "rates" in body:
+            sessions.update(key, {"rates": body["rates"]})
+        return json_response(sessions.render(key))
 
 
 _SESSIONS: Final = "/api/v1/users/{user_id}/charging-sessions/"
@@ -430,4 +543,7 @@ _SESSIONS: Final = "/api/v1/users/{user_id}/charging-sessions/"
 ROUTES: Final = (
     Route("GET", _SESSIONS, list_sessions, "users_charging_sessions_list"),
     Route("GET", _SESSIONS + "{session_id}/", get_session, "users_charging_sessions_retrieve"),
+    Route(
+        "PATCH", _SESSIONS + "{session_id}/", rate_session, "users_charging_sessions_partial_update"
+    ),
 )

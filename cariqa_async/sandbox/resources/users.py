@@ -2,26 +2,42 @@
 
 A user is a pure function of ``(seed, index)``; its id encodes the index (see
 :mod:`.._ids`), so looking a user up needs no index. The users are one
-collection (owner 0) of the store.
+collection (owner 0) of the store: created users are appended (their key, the
+next index, is their index), a soft-deleted user leaves the order, so every
+route answers 404 for it. (Deleting is refused while the user charges or owes:
+see :mod:`.charging`, which knows both.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
+import orjson
 from aiohttp import web
 
 from .._api import query_value, search_terms
 from .._catalog import FIRST_NAMES, LAST_NAMES, MAIL_DOMAINS
 from .._collection import Collection, Kind, Record
 from .._data import Draws
-from .._http import Route, json_response, not_found, paginated
+from .._fields import Errors, choice, email, string
+from .._http import Route, json_response, not_found, paginated, read_object
 from .._ids import KIND_USER
 from .._state import STATE
 from .._store import Store
 
-__all__ = ["KIND", "ROUTES", "collection", "find", "generate", "ids", "owner"]
+__all__ = [
+    "KIND",
+    "ROUTES",
+    "collection",
+    "create",
+    "delete",
+    "find",
+    "generate",
+    "ids",
+    "is_seeded",
+    "owner",
+]
 
 _TAG: Final = 1  # the draw tag of user records
 
@@ -49,6 +65,11 @@ KIND: Final = Kind(
     generator=lambda store, _: lambda user: generate(store.draws, user),
     first_created=0,
 )
+
+
+def is_seeded(store: Store, user: int) -> bool:
+    """Whether the user comes from the seed (rather than ``POST /api/v1/users/``)."""
+    return user < len(store.session_counts)
 
 
 def collection(store: Store) -> Collection:
@@ -126,8 +147,90 @@ async def get_user(request: web.Request) -> web.StreamResponse:
     return json_response(store.locked(lambda: collection(store).render(user)))
 
 
-#: The users' endpoints.
+_LOCALES: Final = ("en", "de")
+
+
+def _validated(body: dict[str, Any], current: Record) -> Record:
+    """The user ``current`` with the writable fields of ``body`` applied (DRF's rules).
+
+    Raises:
+        Answer: ``400 validation_error`` naming each invalid field.
+    """
+    errors = Errors()
+    if "email" in body:
+        errors.check("email", email(body["email"]))
+    if "locale" in body:
+        errors.check("locale", choice(body["locale"], _LOCALES))
+    properties = body.get("custom_properties")
+    if properties is not None and not isinstance(properties, dict):
+        kind = type(properties).__name__
+        message = f"Invalid data. Expected a dictionary, but got {kind}."
+        errors.check("custom_properties", {"non_field_errors": [message]})
+    elif properties is not None and "external_id" in properties:
+        external = string(properties["external_id"], max_length=250)
+        errors.check("custom_properties", {"external_id": external} if external else {})
+    errors.raise_any()
+    record = dict(current)
+    if "email" in body:
+        record["email"] = None if body["email"] is None else str(body["email"]).strip()
+    if "locale" in body:
+        record["locale"] = body["locale"]
+    if "custom_properties" in body:
+        if properties is None:
+            record["custom_properties"] = None
+        else:
+            # A nested partial update: only the given properties change.
+            merged = {**(current.get("custom_properties") or {"external_id": None})}
+            if "external_id" in properties:
+                external_id = properties["external_id"]
+                merged["external_id"] = None if external_id is None else str(external_id)
+            record["custom_properties"] = merged
+    return record
+
+
+def create(store: Store, fields: dict[str, Any]) -> Record:
+    """Append a user made of ``fields`` (already validated); return its record."""
+    with store.lock:
+        users = collection(store)
+
+        def make(key: int) -> Record:
+            return {"id": store.draws.ids.encode(KIND_USER, key, 0), **fields}
+
+        [key] = users.create(len(users), [make])
+        return users.record(key)
+
+
+def delete(store: Store, user: int) -> None:
+    """Soft-delete a user: from now on it is unknown to every route."""
+    with store.lock:
+        collection(store).delete([user])
+
+
+async def create_user(request: web.Request) -> web.StreamResponse:
+    """``POST /api/v1/users/``: 201 with the new user, who is last in the list."""
+    fresh: Record = {"email": None, "locale": "en", "custom_properties": {"external_id": None}}
+    fields = _validated(await read_object(request), fresh)
+    record = create(request.app[STATE].store, fields)
+    return json_response(orjson.dumps(record), 201)
+
+
+async def patch_user(request: web.Request) -> web.StreamResponse:
+    """``PATCH /api/v1/users/{user_id}/``: only the given fields change; ``null`` sets null."""
+    user = owner(request)
+    body = await read_object(request)
+    store = request.app[STATE].store
+    with store.lock:
+        users = collection(store)
+        if user not in users:
+            raise not_found()  # deleted while the body was read
+        record = users.update(user, _validated(body, users.record(user)))
+    return json_response(orjson.dumps(record))
+
+
+#: The users' endpoints (``DELETE`` is :mod:`.charging`'s).
 ROUTES: Final = (
     Route("GET", "/api/v1/users/", list_users, "users_list"),
+    Route("POST", "/api/v1/users/", create_user, "users_create"),
     Route("GET", "/api/v1/users/{user_id}/", get_user, "users_retrieve"),
+    Route("PATCH", "/api/v1/users/{user_id}/", patch_user, "users_partial_update"),
 )
