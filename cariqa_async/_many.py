@@ -1,7 +1,11 @@
-"""Walking the sessions of many users at once: bounded, fair, failure-tolerant.
+"""Walking a per-user list of many users at once: bounded, fair, failure-tolerant.
+
+It knows nothing of which list: it is given ``walk_user(user_id)``, a function
+returning that user's walk a page at a time (``PageWalk`` with ``batched=True``),
+so any per-user list (sessions, debts, invoices) can be walked for many users.
 
 ``users_in_flight`` worker tasks each take the next user from the source, walk that
-user's sessions and put the pages on a bounded queue the consumer reads. Every
+user's list and put the pages on a bounded queue the consumer reads. Every
 message a worker sends is put with ``await``: the queue's bound is backpressure,
 never an error. The end of the work is one ``_END`` message per worker, so the
 consumer knows it is done without the queue ever having room to spare.
@@ -26,20 +30,23 @@ from collections.abc import (
     Iterable,
     Iterator,
 )
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final, Generic, TypeVar, cast
 
+from ._pagination import PageWalk
 from .errors import (
     AuthenticationError,
     CariqaError,
     ClientClosedError,
+    InvalidArgumentError,
     PermissionDeniedError,
 )
-from .models import ChargingSession
 
-if TYPE_CHECKING:
-    from .resources import ChargingSessions
+T = TypeVar("T")
 
-#: ``on_user_done(user_id, sessions_yielded)``; may be a coroutine function.
+#: ``walk_user(user_id)``: that user's walk, yielding a list (a page) at a time.
+WalkUser = Callable[[str], PageWalk[list[Any]]]
+
+#: ``on_user_done(user_id, items_yielded)``; may be a coroutine function.
 UserDone = Callable[[str, int], Awaitable[None] | None]
 
 #: Pages (not sessions) buffered between the user walks and the consumer.
@@ -64,8 +71,8 @@ _WAKE: Final = object()  # the run was stopped from outside: wake a waiting cons
 _NO_USER: Final = object()
 
 
-class ManySessions:
-    """``(user_id, session)`` for every session of many users; see ``iter_many``.
+class ManySessions(Generic[T]):
+    """``(user_id, item)`` for every item of many users' lists; see ``iter_many``.
 
     Iterate it once, with ``async for`` or :meth:`pages`. Leaving the loop early
     (``break``, an exception), cancelling the consuming task, :meth:`aclose` or
@@ -91,20 +98,15 @@ class ManySessions:
 
     def __init__(
         self,
-        sessions: ChargingSessions,
+        walk_user: WalkUser,
         user_ids: Iterable[str] | AsyncIterable[str],
         *,
         users_in_flight: int,
-        page_size: int,
-        window: int,
         on_user_done: UserDone | None,
-        records: bool = False,
     ) -> None:
-        if users_in_flight < 1:
-            raise ValueError(f"users_in_flight must be at least 1, got {users_in_flight}")
-        self._run = _Run(
-            sessions, user_ids, users_in_flight, page_size, window, on_user_done, records
-        )
+        if isinstance(users_in_flight, bool) or users_in_flight < 1:
+            raise InvalidArgumentError(f"users_in_flight must be at least 1, got {users_in_flight}")
+        self._run = _Run(walk_user, user_ids, users_in_flight, on_user_done)
 
     @property
     def failures(self) -> dict[str, Exception]:
@@ -121,8 +123,8 @@ class ManySessions:
         """Users taken from the source so far (each distinct id once)."""
         return self._run.users_started
 
-    def __aiter__(self) -> AsyncIterator[tuple[str, ChargingSession]]:
-        return _Sessions(self._run)
+    def __aiter__(self) -> AsyncIterator[tuple[str, T]]:
+        return _Items(self._run)
 
     def pages(self) -> AsyncIterator[tuple[str, list[Any]]]:
         """``(user_id, sessions)`` a page at a time: for bulk consumers.
@@ -136,7 +138,7 @@ class ManySessions:
         """Stop: cancel every user's walk and wait for them and their requests. Idempotent."""
         await self._run.stop()
 
-    async def __aenter__(self) -> ManySessions:
+    async def __aenter__(self) -> ManySessions[T]:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -168,8 +170,8 @@ class _Pages:
             self._run.cancel()
 
 
-class _Sessions:
-    """An iterator over the run's sessions; dropping it once started stops the run."""
+class _Items(Generic[T]):
+    """An iterator over the run's items; dropping it once started stops the run."""
 
     __slots__ = ("_rest", "_run", "_started", "_user_id")
 
@@ -177,16 +179,16 @@ class _Sessions:
         self._run = run
         self._started = False
         self._user_id = ""
-        self._rest: Iterator[ChargingSession] = iter(())
+        self._rest: Iterator[T] = iter(())
 
-    def __aiter__(self) -> _Sessions:
+    def __aiter__(self) -> _Items[T]:
         return self
 
-    async def __anext__(self) -> tuple[str, ChargingSession]:
+    async def __anext__(self) -> tuple[str, T]:
         self._started = True
-        session = next(self._rest, None)  # sessions and records are never None
-        if session is not None:
-            return self._user_id, session
+        item = next(self._rest, None)  # models and records are never None
+        if item is not None:
+            return self._user_id, item
         self._user_id, page = await self._run.next_page()
         self._rest = iter(page)
         return self._user_id, next(self._rest)  # pages on the queue are never empty
@@ -205,24 +207,18 @@ class _Run:
 
     def __init__(
         self,
-        sessions: ChargingSessions,
+        walk_user: WalkUser,
         user_ids: Iterable[str] | AsyncIterable[str],
         users_in_flight: int,
-        page_size: int,
-        window: int,
         on_user_done: UserDone | None,
-        records: bool,
     ) -> None:
         self.failures: dict[str, Exception] = {}
         self.users_done = 0
         self.users_started = 0
-        self._sessions = sessions
+        self._walk_user = walk_user
         self._source = user_ids
         self._users_in_flight = users_in_flight
-        self._page_size = page_size
-        self._window = window
         self._on_user_done = on_user_done
-        self._records = records
         # A bounded queue of pages between the user walks and the consumer:
         # backpressure keeps memory flat, and each walk's small read-ahead keeps
         # one huge user from crowding the others out of the client's (first come,
@@ -359,12 +355,7 @@ class _Run:
             while (user_id := await self._next_user()) is not None:
                 count = 0
                 try:
-                    walk = self._sessions._walk_user(
-                        user_id,
-                        page_size=self._page_size,
-                        window=self._window,
-                        records=self._records,
-                    )
+                    walk = self._walk_user(user_id)
                     async with walk:
                         async for page in walk:
                             if page:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .._many import ManySessions
+from .._pagination import PageWalk
 from ..errors import CariqaError
 from ._checkpoint import Checkpoint, CheckpointError, Completed, users_key
 from ._files import finish_tail, side_files
@@ -282,18 +283,21 @@ async def export_sessions(
     checkpoint.start(fresh=not resume)
     committer = _Committer(sink, checkpoint)
     background = asyncio.ensure_future(committer.run())
+
     # Records, not models: the same checks as models get (a bad body is still a
     # typed error), but what is written is what the API sent, fields it added
     # since this SDK was released included, without a round trip through models.
-    many = ManySessions(
-        client.charging_sessions,
+    def records_of(user_id: str) -> PageWalk[list[dict[str, Any]]]:
+        return client.charging_sessions._pages_of(
+            user_id, page_size=page_size, window=2, records=True
+        )
+
+    many: ManySessions[dict[str, Any]] = ManySessions(
+        records_of,
         # A list's skipped users were counted above; a stream's only show as it goes.
         _skip(user_ids, earlier.users, skipped if listed is None else None),
         users_in_flight=users_in_flight,
-        page_size=page_size,
-        window=2,
         on_user_done=user_done,
-        records=True,
     )
     try:
         async with many:

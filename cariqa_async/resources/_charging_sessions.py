@@ -104,7 +104,7 @@ class ChargingSessions(Resource):
         page_size: int = 100,
         window: int = 2,
         on_user_done: UserDone | None = None,
-    ) -> ManySessions:
+    ) -> ManySessions[ChargingSession]:
         """``(user_id, session)`` for every session of many users, each exactly once.
 
         Up to ``users_in_flight`` users are walked at once (each as :meth:`iter`,
@@ -134,7 +134,7 @@ class ChargingSessions(Resource):
         Raises:
             AuthenticationError, PermissionDeniedError: the token was refused.
             ClientClosedError: the client was closed during the iteration.
-            ValueError: ``users_in_flight`` is below 1 (at once).
+            InvalidArgumentError: ``users_in_flight`` is below 1 (at once).
             Whatever the ``user_ids`` source or ``on_user_done`` raise.
 
         Example::
@@ -144,25 +144,24 @@ class ChargingSessions(Resource):
                     ...
             print(many.failures)
         """
+
+        def walk_user(user_id: str) -> PageWalk[list[ChargingSession]]:
+            return self._pages_of(user_id, page_size=page_size, window=window)
+
         return ManySessions(
-            self,
-            user_ids,
-            users_in_flight=users_in_flight,
-            page_size=page_size,
-            window=window,
-            on_user_done=on_user_done,
+            walk_user, user_ids, users_in_flight=users_in_flight, on_user_done=on_user_done
         )
 
-    def _walk_user(
-        self, user_id: str, *, page_size: int, window: int, records: bool
+    def _pages_of(
+        self, user_id: str, *, page_size: int, window: int, records: bool = False
     ) -> PageWalk[Any]:
-        """A user's walk, a page (list) at a time; ``records``: checked dicts, no models."""
+        """A user's sessions a page (list) at a time, with a small read-ahead, for
+        walks of many users; ``records``: the API's checked dicts, not models."""
         return self._walk(
             SESSIONS_LIST,
             {"user_id": user_id},
             page_size=page_size,
             concurrency=window,
-            ordered=True,
             batched=True,
             records=records,
         )

@@ -13,7 +13,7 @@ from typing import Any, cast
 import pytest
 
 from cariqa_async import ManySessions, NotFoundError, PermissionDeniedError
-from cariqa_async.resources import ChargingSessions
+from cariqa_async._many import WalkUser
 
 Plan = list[list[int]] | Exception
 
@@ -61,14 +61,9 @@ class FakeSessions:
 
 
 def many_of(sessions: FakeSessions, users: Any, **kwargs: Any) -> ManySessions:
-    options: dict[str, Any] = {
-        "users_in_flight": 4,
-        "page_size": 10,
-        "window": 2,
-        "on_user_done": None,
-    }
+    options: dict[str, Any] = {"users_in_flight": 4, "on_user_done": None}
     options.update(kwargs)
-    return ManySessions(cast("ChargingSessions", sessions), users, **options)
+    return ManySessions(cast("WalkUser", sessions._walk_user), users, **options)
 
 
 def not_found(user: str) -> NotFoundError:
