@@ -39,6 +39,7 @@ from .errors import (
     RateLimitError,
     ServerError,
 )
+from .models import ErrorType
 
 API_PREFIX: Final = "/api/v1/"
 DEFAULT_BASE_URL: Final = "https://connect.cariqa.com"
@@ -220,7 +221,8 @@ def error_for(response: Response, *, method: str, path: str, now: datetime) -> A
         detail = _as_text(data.get("detail"))
         error = data.get("error")
         if isinstance(error, dict):
-            error_type = _as_text(error.get("type"))
+            kind = _as_text(error.get("type"))
+            error_type = ErrorType(kind) if kind else None
             error_details = _as_text(error.get("details"))
             client_secret = _as_text(error.get("payment_intent_client_secret"))
     cls: type[APIError]

@@ -59,7 +59,10 @@ attempt; ``attempts`` says how many were made.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import ErrorType
 
 __all__ = [
     "APIError",
@@ -217,7 +220,9 @@ class APIError(_RequestError):
     Attributes:
         status: the HTTP status code.
         detail: the envelope's ``detail`` message, if the body had one.
-        error_type: ``error.type`` of the rich envelope (e.g. ``"already_charging"``).
+        error_type: ``error.type`` of the rich envelope, an :class:`ErrorType` (equal
+            to its text, e.g. ``"already_charging"``; a type this SDK does not know
+            is a new member with that value).
         error_details: ``error.details`` of the rich envelope.
         payment_intent_client_secret: present on some payment errors.
         retry_after: seconds from the ``Retry-After`` header (429, 503), if sent.
@@ -231,7 +236,7 @@ class APIError(_RequestError):
         path: str,
         status: int,
         detail: str | None = None,
-        error_type: str | None = None,
+        error_type: ErrorType | None = None,
         error_details: str | None = None,
         payment_intent_client_secret: str | None = None,
         retry_after: float | None = None,

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import orjson
 import pytest
 
-from cariqa_async import errors
+from cariqa_async import ErrorType, errors
 from cariqa_async._protocol import Response, error_for
 from cariqa_async.errors import FailedDependencyError as Dependency
 from cariqa_async.errors import PaymentRequiredError as Payment
@@ -79,3 +79,14 @@ def test_outcome_unknown_pickles_with_its_context() -> None:
     assert (str(copy), copy.operation) == (str(exc), "users_charging_start_create")
     assert isinstance(copy, errors.CariqaError)
     assert errors.AlreadyChargingError.active_session is None
+
+
+def test_error_type_is_an_open_enum() -> None:
+    exc = error_for(rich(409, "already_charging"), method="POST", path="/p", now=NOW)
+    assert exc.error_type is ErrorType.ALREADY_CHARGING
+    assert exc.error_type == "already_charging"
+    new = error_for(rich(409, "quantum_flux"), method="POST", path="/p", now=NOW)
+    assert isinstance(new.error_type, ErrorType)
+    assert new.error_type == "quantum_flux"
+    assert new.error_type.known is False
+    assert pickle.loads(pickle.dumps(exc)).error_type is ErrorType.ALREADY_CHARGING
