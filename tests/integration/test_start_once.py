@@ -96,6 +96,26 @@ async def test_a_start_without_an_answer_is_sent_once_then_reconciled(
         assert client.stats.requests - sent == 2  # the start, once, and active()
 
 
+@pytest.mark.parametrize(
+    ("kind", "handler_ran"),
+    [("drop", False), ("502", False), ("lost", True), ("truncate", True), ("stall", True)],
+)
+async def test_the_other_call_that_must_not_run_twice_users_create(
+    kind: str, handler_ran: bool
+) -> None:
+    async with Sandbox(seed=8, users=1, stall_time=30) as sb, quick_client(sb) as client:
+        sb.schedule_faults([kind], path=re.compile(r"^/api/v1/users/$"))
+        with pytest.raises(OutcomeUnknownError) as caught:
+            await client.users.create(email="ada@example.com", external_id="crm-7")
+        assert caught.value.operation == "users_create"
+        assert (client.stats.requests, sb.stats.requests) == (1, 1)
+        assert sb.stats.executed.get("users_create", 0) == int(handler_ran)
+        # The reconciliation the docs give: look the user up by its external id.
+        found = (await client.users.list(search="crm-7")).results
+        assert len(found) == int(handler_ran)
+        assert len(sb.user_ids) == 1 + int(handler_ran)
+
+
 @dataclass
 class Ledger:
     """Every start call of the soak test: what the handler did, what the caller saw."""
