@@ -28,7 +28,7 @@ from ._pagination import (
     WalkOptions,
     page_params,
 )
-from ._retry import RetryPolicy, retrying
+from ._retry import RetryPolicy, may_have_acted, retrying
 from ._throttle import Throttle
 from ._transport import DEFAULT_MAX_RESPONSE_SIZE, Secret, Timeout, Transport
 from ._version import __version__
@@ -398,9 +398,10 @@ class CariqaClient:
         json: object = None,
         idempotent: bool = True,
         read_timeout: float | None = None,
+        tries: _Tries | None = None,
     ) -> _Reply:
         """Send a request with retries; return its status, JSON body (``None`` for 204)
-        and where it went.
+        and where it went. ``tries`` learns what the failed attempts may have done.
 
         Raises:
             APIError: an error status, after retries where retryable.
@@ -417,6 +418,8 @@ class CariqaClient:
         attempts = 0
 
         def on_retry(exc: BaseException, retry_number: int, wait: float) -> None:
+            if tries is not None and may_have_acted(exc):
+                tries.may_have_acted = True
             reason = _retry_reason(exc)
             self.stats.retries += 1
             self.stats.retries_by_reason[reason] = self.stats.retries_by_reason.get(reason, 0) + 1
@@ -575,12 +578,15 @@ class CariqaClient:
         path = endpoint.render(path_args or {})
         if endpoint.idempotent:
             done = endpoint.done_if_retried
+            tries = _Tries()
             try:
                 reply = await self._request(
-                    endpoint.method, path, query, json=body, read_timeout=read_timeout
+                    endpoint.method, path, query, json=body, read_timeout=read_timeout, tries=tries
                 )
             except APIError as exc:
-                if done is not None and isinstance(exc, done) and exc.attempts > 1:
+                # Only an earlier attempt that may have reached the API can have done
+                # it; after 429s alone, the answer is about the state before the call.
+                if done is not None and isinstance(exc, done) and tries.may_have_acted:
                     # An earlier attempt did it (its answer was lost): done.
                     logger.info("%s %s: done by an earlier attempt", endpoint.method, exc.path)
                     return None
@@ -692,6 +698,13 @@ class CariqaClient:
 
         key = endpoint.record_key if records else endpoint.model_key
         return PageWalk(fetch, structure, key, options, path=path, batched=batched)
+
+
+@attrs.define(slots=True)
+class _Tries:
+    """What the failed attempts of one request may have done (see ``_request``)."""
+
+    may_have_acted: bool = False
 
 
 @attrs.frozen(slots=True)

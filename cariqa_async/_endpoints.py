@@ -115,7 +115,9 @@ class Endpoint(Generic[T]):
         page_format: for pages, how the body reads (:data:`~._pagination.DRF`).
         done_if_retried: the error that, answering a *retry*, means an earlier
             attempt did the job (a DELETE's 404, a stop's ``already_stopped``): the
-            call then succeeds. Answering the first attempt, it is raised.
+            call then succeeds. Answering the first attempt, or a retry after
+            attempts that cannot have acted (429s, requests that never reached
+            the API), it is raised.
     """
 
     shape: ClassVar[Shape]

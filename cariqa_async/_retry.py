@@ -99,6 +99,18 @@ def next_wait(exc: BaseException, retry_number: int, policy: RetryPolicy, rnd: f
     return backoff(retry_number, policy, rnd)
 
 
+def may_have_acted(exc: BaseException) -> bool:
+    """Whether the API may have carried out an attempt that failed with ``exc``.
+
+    Not after a 429 (refused without acting) nor when the request provably never
+    reached the API (refused connection, DNS or TLS failure, connect timeout);
+    after anything else it may have.
+    """
+    if isinstance(exc, RateLimitError):
+        return False
+    return not (isinstance(exc, TransportError) and not exc.sent)
+
+
 def should_stop(retry_number: int, wait: float, elapsed: float, policy: RetryPolicy) -> bool:
     """Whether to give up instead of retrying after ``elapsed`` seconds."""
     if retry_number > policy.max_retries or wait == float("inf"):
