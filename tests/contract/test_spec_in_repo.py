@@ -9,8 +9,9 @@ from typing import Any
 from .spec import SPEC_PATH, operations, spec
 
 ROOT = Path(__file__).resolve().parents[2]
-# A path built to a directory beside the checkout: "../shared", parents[2] / "shared".
-_OUTSIDE = re.compile(r"""\.\./shared|/\s*["']shared["']""")
+# A path built to the directory beside the checkout, by a relative path or a join.
+_BESIDE = "sha" + "red"  # spelled apart so that this file is no match of its own
+_OUTSIDE = re.compile(rf"""\.\./{_BESIDE}|/\s*["']{_BESIDE}["']""")
 _SKIP = {".git", ".nox", ".venv", "build", "dist", "__pycache__"}
 
 
