@@ -78,7 +78,12 @@ class Charging(Resource):
         return None
 
     async def ensure_started(
-        self, user_id: str, *, evse_id: str, payment_method_id: str
+        self,
+        user_id: str,
+        *,
+        evse_id: str,
+        payment_method_id: str,
+        timeout: float | None = None,
     ) -> ChargingSession:
         """Start charging unless it already runs at this EVSE; the start is sent once.
 
@@ -86,7 +91,7 @@ class Charging(Resource):
         :meth:`active`: a session at ``evse_id`` is returned (the start ran, or was
         running). Otherwise the error is raised again; an
         :class:`AlreadyChargingError` then carries the user's other active session
-        (or ``None``) as ``active_session``.
+        (or ``None``) as ``active_session``. ``timeout`` is the start's read timeout.
 
         Example::
 
@@ -95,7 +100,9 @@ class Charging(Resource):
             )
         """
         try:
-            return await self.start(user_id, evse_id=evse_id, payment_method_id=payment_method_id)
+            return await self.start(
+                user_id, evse_id=evse_id, payment_method_id=payment_method_id, timeout=timeout
+            )
         except (AlreadyChargingError, OutcomeUnknownError) as exc:
             failure = exc
         running = await self.active(user_id)

@@ -225,3 +225,22 @@ async def test_under_20_percent_faults_of_every_kind_no_start_ever_runs_twice() 
         for user, _ in customers:
             assert sb.session_ids(user.id) == ledger.sessions[user.id][::-1]
         assert sum(map(len, ledger.sessions.values())) > users * rounds // 2
+
+
+async def test_ensure_started_gives_the_start_its_own_read_timeout() -> None:
+    # The client waits 30 s for an answer; this start allows 0.3 s, then reconciles.
+    patient = Timeout(connect=5, read=30)
+    async with (
+        Sandbox(seed=8, users=1, stall_time=30) as sb,
+        client_for(sb, timeout=patient) as client,
+    ):
+        (evse,) = available_evses(sb, 1)
+        user, card = await customer(client, sb)
+        assert card is not None
+        sb.schedule_faults(["stall"], path=START_PATH)
+        ensure = client.charging.ensure_started(
+            user.id, evse_id=evse, payment_method_id=card, timeout=0.3
+        )
+        session = await asyncio.wait_for(ensure, 10)  # fails only if the 30 s applied
+        assert session.evse_id == evse
+        assert started(sb) == 1
