@@ -11,6 +11,7 @@ Example::
 
 from __future__ import annotations
 
+from . import _logging  # noqa: F401  (applies $CARIQA_LOG, once, on import)
 from ._client import CariqaClient, ClientStats
 from ._many import ManySessions
 from ._pagination import PageWalk

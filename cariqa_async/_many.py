@@ -49,6 +49,9 @@ WalkUser = Callable[[str], PageWalk[list[Any]]]
 #: ``on_user_done(user_id, items_yielded)``; may be a coroutine function.
 UserDone = Callable[[str, int], Awaitable[None] | None]
 
+#: ``on_user_failed(user_id, error)``; an exception it raises ends the iteration.
+UserFailed = Callable[[str, Exception], None]
+
 #: Pages (not sessions) buffered between the user walks and the consumer.
 _QUEUE_PAGES: Final = 64
 
@@ -103,10 +106,11 @@ class ManySessions(Generic[T]):
         *,
         users_in_flight: int,
         on_user_done: UserDone | None,
+        on_user_failed: UserFailed | None = None,
     ) -> None:
         if isinstance(users_in_flight, bool) or users_in_flight < 1:
             raise InvalidArgumentError(f"users_in_flight must be at least 1, got {users_in_flight}")
-        self._run = _Run(walk_user, user_ids, users_in_flight, on_user_done)
+        self._run = _Run(walk_user, user_ids, users_in_flight, on_user_done, on_user_failed)
 
     @property
     def failures(self) -> dict[str, Exception]:
@@ -211,6 +215,7 @@ class _Run:
         user_ids: Iterable[str] | AsyncIterable[str],
         users_in_flight: int,
         on_user_done: UserDone | None,
+        on_user_failed: UserFailed | None = None,
     ) -> None:
         self.failures: dict[str, Exception] = {}
         self.users_done = 0
@@ -219,6 +224,7 @@ class _Run:
         self._source = user_ids
         self._users_in_flight = users_in_flight
         self._on_user_done = on_user_done
+        self._on_user_failed = on_user_failed
         # A bounded queue of pages between the user walks and the consumer:
         # backpressure keeps memory flat, and each walk's small read-ahead keeps
         # one huge user from crowding the others out of the client's (first come,
@@ -274,6 +280,9 @@ class _Run:
                 else:
                     del self._open[user_id]
                     self.failures[user_id] = payload
+                    if self._on_user_failed is not None:
+                        # Raising here ends the run like a fatal error (see below).
+                        self._on_user_failed(user_id, payload)
                 if self._stopped:  # stopped from outside while the hook ran
                     raise StopAsyncIteration
         except StopAsyncIteration:

@@ -1,4 +1,4 @@
-"""The ``cariqa-async`` command line: ``export``, ``sessions``, ``demo``, ``sandbox``."""
+"""The ``cariqa-async`` command line: ``export``, ``users``, ``sessions``, ``demo``, ``sandbox``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ._demo import add_demo_arguments
     from ._export import add_export_arguments
     from ._sessions import add_sessions_arguments
+    from ._users import add_users_arguments
 
     parser = argparse.ArgumentParser(
         prog="cariqa-async", description="Command line of the Cariqa Connect asyncio SDK."
@@ -30,8 +31,19 @@ def build_parser() -> argparse.ArgumentParser:
             description="Export every charging session of many users, resumably.",
         )
     )
+    add_users_arguments(
+        commands.add_parser(
+            "users",
+            help="list the platform's users (a table, JSON Lines, or ids for --users-file)",
+            description="List the platform's users.",
+        )
+    )
     add_sessions_arguments(
-        commands.add_parser("sessions", help="list or get one user's charging sessions")
+        commands.add_parser(
+            "sessions",
+            help="list or get one user's charging sessions",
+            description="Look at one user's charging sessions.",
+        )
     )
     add_demo_arguments(
         commands.add_parser(
@@ -58,10 +70,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    # The arguments as given, to print the command that resumes an export.
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.command == "export":
         from ._export import main_export
 
         return main_export(args)
+    if args.command == "users":
+        from ._users import main_users
+
+        return main_users(args)
     if args.command == "sessions":
         from ._sessions import main_sessions
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from .._client import CariqaClient
 from .._transport import Timeout
 from ..export import export_sessions
-from ._common import EXIT_FAILURES, EXIT_OK, positive_int, run
+from ._common import EXIT_FAILURES, EXIT_OK, add_verbosity_arguments, positive_int, run
 from ._export import print_summary
 from ._progress import progress_for
 
@@ -36,6 +36,7 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     parser.add_argument(
         "--fault-rate", type=float, default=0.0, help="share of requests the sandbox fails"
     )
+    add_verbosity_arguments(parser)
     return parser
 
 
@@ -79,4 +80,4 @@ async def _demo(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run ``demo``; returns the exit code."""
-    return run(lambda: _demo(args))
+    return run(lambda: _demo(args), args)

@@ -3,49 +3,114 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import attrs
+
 from .._client import CariqaClient
 from .._protocol import segment
-from ..export import ExportError, ExportFormat, ExportResult, export_sessions
+from ..export import (
+    ExportError,
+    ExportFormat,
+    ExportProgress,
+    ExportResult,
+    UnreachableError,
+    export_sessions,
+)
+from ..export._exporter import _paths, check_target
 from ._common import (
     EXIT_FAILURES,
     EXIT_OK,
     UsageError,
     add_connection_arguments,
+    add_verbosity_arguments,
     make_client,
     positive_int,
     run,
 )
 from ._progress import progress_for
 
+#: Users in a row failing without reaching the API (refused, reset, timed out,
+#: after retries), with no user succeeding or answered by the API in between,
+#: that stop an export: the API is down, the rest would fail the same way.
+UNREACHABLE_USERS = 5
+
+#: Output file extensions that name a format.
+EXTENSIONS = {
+    ".jsonl": ExportFormat.JSONL,
+    ".ndjson": ExportFormat.JSONL,
+    ".csv": ExportFormat.CSV,
+    ".parquet": ExportFormat.PARQUET,
+    ".pq": ExportFormat.PARQUET,
+}
+
+_EPILOG = """examples:
+  cariqa-async export --all-users --output sessions.csv
+  cariqa-async export --users-file users.txt --output sessions.parquet --resume
+
+--resume is safe to use every time (a cron job): it continues an interrupted
+export, and starts a fresh one when there is nothing to continue.
+
+exit codes: 0 every user exported; 1 some users failed or the API was
+unreachable (run again with --resume); 2 bad input or refused (existing output,
+refused token...); 130 Ctrl-C; 143 SIGTERM. After 1, 130 and 143 what was
+exported is kept and --resume continues from there.
+"""
+
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Options of ``export``."""
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--users-file", type=Path, help="file with one user id per line")
+    parser.epilog = _EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    users = parser.add_argument_group("whose sessions (one of)")
+    source = users.add_mutually_exclusive_group()
+    source.add_argument(
+        "--users-file", type=Path, metavar="FILE", help="a file with one user id per line"
+    )
     source.add_argument("--all-users", action="store_true", help="every user of the platform")
-    parser.add_argument("user_ids", nargs="*", metavar="USER_ID", help="user ids to export")
-    parser.add_argument(
+    users.add_argument("user_ids", nargs="*", metavar="USER_ID", help="user ids")
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the file to write; its extension (.jsonl, .csv, .parquet) gives the format",
+    )
+    output.add_argument(
         "--format",
         choices=[f.value for f in ExportFormat],
-        default="jsonl",
-        help="output format (%(default)s)",
+        default=None,
+        help="output format (default: from the --output extension, else jsonl)",
     )
-    parser.add_argument("--output", type=Path, required=True, help="file to write")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--resume", action="store_true", help="continue an interrupted export")
+    mode = output.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted export (or start one if there is none)",
+    )
     mode.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    parser.add_argument(
-        "--page-size", type=positive_int, default=100, help="sessions per page (%(default)s)"
+    tuning = parser.add_argument_group("tuning")
+    tuning.add_argument(
+        "--page-size",
+        type=positive_int,
+        default=100,
+        metavar="N",
+        help="sessions per request (%(default)s)",
     )
-    parser.add_argument(
-        "--users-in-flight", type=positive_int, default=8, help="users at once (%(default)s)"
+    tuning.add_argument(
+        "--users-in-flight",
+        type=positive_int,
+        default=8,
+        metavar="N",
+        help="users exported at once (%(default)s)",
     )
     add_connection_arguments(parser)
+    add_verbosity_arguments(parser)
     return parser
 
 
@@ -129,40 +194,185 @@ def print_summary(result: ExportResult, out: TextIO) -> None:
         for currency, amount in sorted(result.spend.items()):
             print(f"  spend:  {amount:,.2f} {currency.upper()}", file=out)
     if result.failures:
-        print(f"{len(result.failures)} users failed (run again with --resume):", file=out)
+        count = len(result.failures)
+        print(
+            f"{count} {_users(count)} failed (run again with --resume to retry "
+            f"{'it' if count == 1 else 'them'}):",
+            file=out,
+        )
         for user_id, error in sorted(result.failures.items()):
             print(f"  {user_id}: {error}", file=out)
 
 
-def _check_output(args: argparse.Namespace) -> None:
-    parent = args.output.parent
-    if not parent.is_dir():
-        raise UsageError(f"cannot write {args.output}: {parent} is not a directory")
+def _users(count: int) -> str:
+    return "user" if count == 1 else "users"
 
 
-async def export_command(args: argparse.Namespace) -> int:
+def export_format(output: Path, given: str | None) -> ExportFormat:
+    """The format ``--format`` names, else the one ``output``'s extension names, else JSONL.
+
+    Raises:
+        UsageError: ``--format`` and the extension name different formats.
+    """
+    implied = EXTENSIONS.get(output.suffix.lower())
+    if given is None:
+        return implied or ExportFormat.JSONL
+    fmt = ExportFormat(given)
+    if implied is not None and implied is not fmt:
+        raise UsageError(
+            f"--format {fmt.value} does not match --output {output} (a {implied.value} "
+            f"name); drop --format, or name the file {output.stem}.{fmt.value}"
+        )
+    return fmt
+
+
+@attrs.define
+class Plan:
+    """What ``export`` will do, decided before any request."""
+
+    format: ExportFormat
+    resume: bool
+    overwrite: bool
+    note: str | None = None  # said before starting
+
+
+def plan_export(args: argparse.Namespace) -> Plan:
+    """Check the output, format and mode before any request (or the token prompt).
+
+    Raises:
+        UsageError: a directory or an unwritable place as output, a format that
+            contradicts the extension, Parquet without pyarrow, an existing output
+            without ``--resume``/``--overwrite``, or ``--resume`` of an output
+            that is complete or not an export.
+    """
+    output: Path = args.output
+    fmt = export_format(output, args.format)
+    try:
+        check_target(output, fmt)
+    except ExportError as exc:
+        raise UsageError(str(exc)) from None
+    _, checkpoint = _paths(output, fmt)
+    plan = Plan(fmt, resume=args.resume, overwrite=args.overwrite)
+    if args.overwrite:
+        return plan
+    data, _ = _paths(output, fmt)
+    if not args.resume:
+        for path in (output, checkpoint, data):
+            if path.exists():
+                raise UsageError(
+                    f"{path} already exists: add --resume to continue that export, "
+                    "or --overwrite to replace it"
+                )
+        return plan
+    if checkpoint.exists():
+        return plan
+    if output.exists():
+        raise UsageError(
+            f"nothing to resume: {output} exists but {checkpoint.name} does not, so the "
+            "export that wrote it finished (or it is another file); add --overwrite "
+            "instead of --resume to export it again"
+        )
+    # A cron job runs the same command every time: the first run starts. Files an
+    # export left without a checkpoint vouch for nothing, so they may go.
+    return Plan(
+        fmt,
+        resume=False,
+        overwrite=True,
+        note=f"nothing to resume ({checkpoint.name} does not exist): starting a new export",
+    )
+
+
+def resume_command(argv: Sequence[str]) -> str:
+    """The command line that continues this export: ``argv`` with ``--resume``.
+
+    ``--overwrite`` is dropped, and ``--token`` with its value: a token is never
+    printed (it comes from ``$CARIQA_TOKEN`` or the prompt again).
+    """
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--token":
+            skip = True
+        elif not (arg.startswith("--token=") or arg == "--overwrite"):
+            kept.append(arg)
+    if "--resume" not in kept:
+        kept.append("--resume")
+    return shlex.join([*_program(), *kept])
+
+
+def _program() -> list[str]:
+    """How this program was started: ``cariqa-async`` or ``python -m ...``."""
+    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("cariqa-async")
+    if script.name == "__main__.py":
+        package = ".".join(part for part in (script.parent.parent.name, script.parent.name) if part)
+        module = "cariqa_async.cli" if package.endswith("cariqa_async.cli") else "cariqa_async"
+        return [Path(sys.executable).name, "-m", module]
+    return ["cariqa-async"]
+
+
+class _Saved:
+    """Remembers the export's last progress: how many users are committed."""
+
+    def __init__(self) -> None:
+        self.last: ExportProgress | None = None
+
+    def __call__(self, snapshot: ExportProgress) -> None:
+        self.last = snapshot
+
+    @property
+    def users(self) -> int:
+        # The exporter reports a last snapshot after it has committed, also when
+        # interrupted: every user counted done is in the checkpoint by then.
+        p = self.last
+        return 0 if p is None else p.users_done + p.users_skipped
+
+
+def _continue_hint(args: argparse.Namespace, saved: _Saved) -> str:
+    count = saved.users
+    return (
+        f"{count} {_users(count)} saved in {args.output}; continue with:\n"
+        f"  {resume_command(args.argv)}"
+    )
+
+
+async def export_command(args: argparse.Namespace, saved: _Saved | None = None) -> int:
     """Run ``export``; returns the exit code."""
-    _check_output(args)
+    saved = saved or _Saved()
+    plan = plan_export(args)
     client = make_client(args)
     async with client:
         user_ids = await _user_ids(args, client)
+        if plan.note:
+            print(plan.note, file=sys.stderr)
         with progress_for() as progress:
+
+            def report(snapshot: ExportProgress) -> None:
+                saved(snapshot)
+                progress(snapshot)
+
             try:
                 result = await export_sessions(
                     client,
                     user_ids,
                     args.output,
-                    format=args.format,
-                    resume=args.resume,
-                    overwrite=args.overwrite,
+                    format=plan.format,
+                    resume=plan.resume,
+                    overwrite=plan.overwrite,
                     users_in_flight=args.users_in_flight,
                     page_size=args.page_size,
                     users_total=len(user_ids),
-                    progress=progress,
+                    progress=report,
                     # The platform's users may come and go between runs: pinning
                     # the list would make such an export impossible to resume.
                     users_may_change=args.all_users,
+                    stop_when_unreachable=UNREACHABLE_USERS,
                 )
+            except UnreachableError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                print(_continue_hint(args, saved), file=sys.stderr)
+                return EXIT_FAILURES
             except ExportError as exc:
                 raise UsageError(str(exc)) from None
     print_summary(result, sys.stdout)
@@ -171,4 +381,7 @@ async def export_command(args: argparse.Namespace) -> int:
 
 def main_export(args: argparse.Namespace) -> int:
     """Entry of ``export``."""
-    return run(lambda: export_command(args))
+    saved = _Saved()
+    return run(
+        lambda: export_command(args, saved), args, stopped=lambda: _continue_hint(args, saved)
+    )

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from ..export import ExportProgress
+from ._common import log_handler
 
 
 def _rate(count: int, seconds: float) -> float:
@@ -56,10 +57,14 @@ class BarProgress:
     def __init__(self, rich_progress: Any) -> None:
         self._progress = rich_progress
         self._task: Any = None
+        self._handler = log_handler()
 
     def __enter__(self) -> BarProgress:
         self._progress.__enter__()
         self._task = self._progress.add_task("export", total=None, stats="")
+        if self._handler is not None:
+            # Log lines (retries...) go above the bar, not through it.
+            self._handler.console = self._progress.console
         return self
 
     def __exit__(
@@ -68,6 +73,8 @@ class BarProgress:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._handler is not None:
+            self._handler.console = None
         self._progress.__exit__(exc_type, exc, tb)
 
     def __call__(self, p: ExportProgress) -> None:

@@ -10,21 +10,41 @@ import orjson
 
 from .._converter import Structurer
 from ..models import ChargingSession
-from ._common import EXIT_OK, add_connection_arguments, make_client, positive_int, run
+from ._common import (
+    EXIT_OK,
+    add_connection_arguments,
+    add_verbosity_arguments,
+    make_client,
+    positive_int,
+    run,
+)
 
 
 def add_sessions_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Sub-commands ``list`` and ``get``."""
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="a user's sessions, newest first")
+    listing = actions.add_parser(
+        "list",
+        help="a user's sessions, newest first",
+        description="A user's charging sessions, newest first: a table on a terminal, "
+        "else JSON Lines.",
+    )
     listing.add_argument("user_id", metavar="USER_ID")
-    listing.add_argument("--json", action="store_true", help="JSON Lines instead of a table")
-    listing.add_argument("--limit", type=positive_int, default=None, help="at most this many")
+    listing.add_argument(
+        "--json", action="store_true", help="JSON Lines (one session per line) instead of a table"
+    )
+    listing.add_argument(
+        "--limit", type=positive_int, default=None, metavar="N", help="at most N sessions"
+    )
     add_connection_arguments(listing)
-    getting = actions.add_parser("get", help="one session as JSON")
+    add_verbosity_arguments(listing)
+    getting = actions.add_parser(
+        "get", help="one session as JSON", description="One charging session, as JSON."
+    )
     getting.add_argument("user_id", metavar="USER_ID")
     getting.add_argument("session_id", metavar="SESSION_ID")
-    add_connection_arguments(getting)
+    add_connection_arguments(getting, many=False)
+    add_verbosity_arguments(getting)
     return parser
 
 
@@ -43,16 +63,16 @@ def _row(session: ChargingSession) -> list[str]:
 _HEADER = ["start", "duration", "energy", "cost", "station", "id"]
 
 
-def _print_table(rows: list[list[str]]) -> None:
+def _print_table(header: list[str], rows: list[list[str]]) -> None:
     try:
         from rich.console import Console
         from rich.table import Table
     except ImportError:
-        widths = [max(len(r[i]) for r in [_HEADER, *rows]) for i in range(len(_HEADER))]
-        for row in [_HEADER, *rows]:
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
             print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
         return
-    table = Table(*_HEADER)
+    table = Table(*header)
     for row in rows:
         table.add_row(*row)
     Console().print(table)
@@ -79,7 +99,7 @@ async def sessions_command(args: argparse.Namespace) -> int:
                 if args.limit is not None and shown >= args.limit:
                     break
         if rows:
-            _print_table(rows)
+            _print_table(_HEADER, rows)
     return EXIT_OK
 
 
@@ -89,4 +109,4 @@ def _dumps(data: Any, *, indent: bool = False) -> str:
 
 def main_sessions(args: argparse.Namespace) -> int:
     """Entry of ``sessions``."""
-    return run(lambda: sessions_command(args))
+    return run(lambda: sessions_command(args), args)

@@ -16,6 +16,7 @@ from ._exporter import (
     ExportFormat,
     ExportProgress,
     ExportResult,
+    UnreachableError,
     export_sessions,
 )
 from ._records import columns
@@ -25,6 +26,7 @@ __all__ = [
     "ExportFormat",
     "ExportProgress",
     "ExportResult",
+    "UnreachableError",
     "columns",
     "export_sessions",
 ]

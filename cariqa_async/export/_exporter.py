@@ -16,7 +16,7 @@ import attrs
 
 from .._many import ManySessions
 from .._pagination import PageWalk
-from ..errors import CariqaError
+from ..errors import CariqaError, TransportError
 from ._checkpoint import Checkpoint, CheckpointError, Completed, users_key
 from ._files import finish_tail, side_files
 from ._sinks import CsvSink, JsonlSink, Sink
@@ -37,6 +37,23 @@ class ExportFormat(str, Enum):
 
 class ExportError(CariqaError):
     """The export cannot start or go on: output exists, unwritable, bad checkpoint..."""
+
+
+class UnreachableError(ExportError):
+    """The export stopped: user after user failed without reaching the API.
+
+    Raised when ``stop_when_unreachable`` users in a row failed with a
+    :class:`~cariqa_async.TransportError` (refused, reset, timed out) and no user
+    succeeded or got an answer from the API in between. Every user completed
+    before is committed; resume once the API is back.
+
+    Attributes:
+        users: how many users failed in a row.
+    """
+
+    def __init__(self, message: str, *, users: int) -> None:
+        super().__init__(message)
+        self.users = users
 
 
 @attrs.define
@@ -178,6 +195,7 @@ async def export_sessions(
     progress: Callable[[ExportProgress], None] | None = None,
     progress_interval: float = 0.5,
     users_may_change: bool = False,
+    stop_when_unreachable: int | None = None,
 ) -> ExportResult:
     """Export every session of ``user_ids`` to ``output``, each exactly once.
 
@@ -207,11 +225,19 @@ async def export_sessions(
     resume that finds the converted file (every checkpointed user's rows in it)
     changes nothing and returns with ``already_complete`` set.
 
+    ``stop_when_unreachable=N`` stops the export once N users in a row have failed
+    with a ``TransportError`` (after the client's retries) and no user in between
+    succeeded or failed with an answer from the API: rather than burn through
+    every remaining user against an API that is down.
+
     Raises:
         ExportError: the output exists without ``resume``/``overwrite``; there is
             nothing to resume; the checkpoint is foreign or for other users; the
             output does not match the checkpoint (deleted, emptied, truncated or
-            edited since it was written); the file is unwritable.
+            edited since it was written); the file is unwritable; Parquet
+            without pyarrow; ``output`` is a directory. All before any request.
+        UnreachableError: ``stop_when_unreachable`` users failed in a row without
+            reaching the API (what completed before is committed).
         AuthenticationError, PermissionDeniedError: the token was refused.
 
     Example::
@@ -221,6 +247,7 @@ async def export_sessions(
     """
     fmt = ExportFormat(format)
     output = Path(output)
+    check_target(output, fmt)
     data_path, checkpoint_path = _paths(output, fmt)
     users = users_key(user_ids, may_change=users_may_change)
     checkpoint = Checkpoint(checkpoint_path, {"format": fmt.value, "users": users})
@@ -266,7 +293,11 @@ async def export_sessions(
             elapsed=time.perf_counter() - started,
         )
 
+    unreachable = 0  # users in a row that failed without reaching the API
+
     def user_done(user_id: str, count: int) -> None:
+        nonlocal unreachable
+        unreachable = 0
         tally = in_progress.pop(user_id, None) or Tally()
         done[user_id] = (tally.sessions, tally.digest)
         this_run.add(tally)
@@ -275,6 +306,16 @@ async def export_sessions(
 
     def skipped(user_id: str) -> None:
         result.users_skipped += 1
+
+    def user_failed(user_id: str, exc: Exception) -> None:
+        nonlocal unreachable
+        unreachable = unreachable + 1 if isinstance(exc, TransportError) else 0
+        if stop_when_unreachable is not None and unreachable >= stop_when_unreachable:
+            raise UnreachableError(
+                f"the API is unreachable: {unreachable} users in a row failed without an "
+                f"answer (last: {_describe(exc)})",
+                users=unreachable,
+            )
 
     try:
         sink: Sink = _sink_class(fmt)(data_path)
@@ -298,6 +339,7 @@ async def export_sessions(
         _skip(user_ids, earlier.users, skipped if listed is None else None),
         users_in_flight=users_in_flight,
         on_user_done=user_done,
+        on_user_failed=user_failed,
     )
     try:
         async with many:
@@ -376,7 +418,9 @@ def _prepare(
     if not resume:
         for path in (output, checkpoint.path, data_path):
             if path.exists():
-                raise ExportError(f"{path} already exists; resume it or overwrite it")
+                raise ExportError(
+                    f"{path} already exists; resume it (--resume) or overwrite it (--overwrite)"
+                )
         return Completed(), False
     if not checkpoint.path.exists():
         raise ExportError(f"nothing to resume: {checkpoint.path} does not exist")
@@ -398,6 +442,26 @@ def _prepare(
     if first_drop is not None:
         compact(data_path, kind, completed.users.__contains__, start=first_drop)
     return completed, False
+
+
+def check_target(output: Path, fmt: ExportFormat) -> None:
+    """Refuse, before any request, an export that could not end well.
+
+    Raises:
+        ExportError: ``output`` is a directory or names none (``./``), its
+            directory is missing, or the format is Parquet and pyarrow is missing.
+    """
+    if output.name in ("", ".", "..") or output.is_dir():
+        raise ExportError(f"{output} is a directory; give the output a file name")
+    if not output.parent.is_dir():
+        raise ExportError(f"cannot write {output}: {output.parent} is not a directory")
+    if fmt is ExportFormat.PARQUET:
+        from ._parquet import require_pyarrow
+
+        try:
+            require_pyarrow()
+        except RuntimeError as exc:
+            raise ExportError(str(exc)) from None
 
 
 def _parquet_temporary(output: Path) -> Path:

@@ -134,8 +134,14 @@ async def serve(sandbox: Sandbox, stop: asyncio.Event, out: TextIO) -> None:
     """Serve ``sandbox``, print where, and return once ``stop`` is set."""
     async with sandbox:
         sessions = charging_sessions.total(sandbox.state.store)
-        print(f"Cariqa sandbox serving {sandbox.url}/api/v1/", file=out)
+        # The origin, as --base-url and CARIQA_BASE_URL take it (the API is under /api/v1/).
+        print(f"Cariqa sandbox serving {sandbox.url}", file=out)
         print(f"Token: {sandbox.token}", file=out)
+        print(
+            f"Use it: --base-url {sandbox.url} --token {sandbox.token}, or "
+            f"export CARIQA_BASE_URL={sandbox.url} CARIQA_TOKEN={sandbox.token}",
+            file=out,
+        )
         print(
             f"Data: seed {sandbox.seed}, {len(sandbox.user_ids)} users, "
             f"{sessions} charging sessions",

@@ -21,12 +21,17 @@ def sandbox() -> Iterator[ThreadedSandbox]:
 
 
 def cli(
-    *args: str, token: str | None = None, timeout: float = 120
+    *args: str,
+    token: str | None = None,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real entry point; the token goes through the environment, never argv."""
-    env = {k: v for k, v in os.environ.items() if k != "CARIQA_TOKEN"}
-    if token is not None:
-        env["CARIQA_TOKEN"] = token
+    """Run the real entry point; the token goes through the environment, never argv.
+
+    ``env`` adds to (or, with an empty value, removes from) the environment.
+    """
+    env = {**cli_env(token), **(env or {})}
+    env = {k: v for k, v in env.items() if v}
     return subprocess.run(
         [sys.executable, "-m", "cariqa_async.cli", *args],
         capture_output=True,
@@ -36,6 +41,14 @@ def cli(
         stdin=subprocess.DEVNULL,
         check=False,
     )
+
+
+def cli_env(token: str | None = None) -> dict[str, str]:
+    """The environment the CLI runs in: ours without CARIQA_*, plus the token."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARIQA_")}
+    if token is not None:
+        env["CARIQA_TOKEN"] = token
+    return env
 
 
 def jsonl_ids(path: Path) -> list[tuple[str, str]]:

@@ -187,7 +187,7 @@ def test_failed_users_are_listed_and_exit_non_zero(
         "export", *users, "--output", str(out), "--base-url", sandbox.url, token=sandbox.token
     )
     assert result.returncode == 1
-    assert "1 users failed" in result.stdout
+    assert "1 user failed (run again with --resume to retry it)" in result.stdout
     assert "no-such-user: HTTP 404" in result.stdout
     assert set(jsonl_ids(out)) == expected(sandbox, [users[0], users[2]])
     assert out.with_name("s.jsonl.checkpoint").exists()  # a resume retries just that user

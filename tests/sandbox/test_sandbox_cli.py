@@ -97,7 +97,8 @@ async def test_serve_prints_and_stops_on_the_event(http: aiohttp.ClientSession) 
     stop, out = asyncio.Event(), _Output()
     task = asyncio.create_task(serve(sb, stop, out))
     await out.ready.wait()
-    assert f"serving {sb.url}/api/v1/" in out.getvalue()
+    assert f"serving {sb.url}\n" in out.getvalue()  # what --base-url accepts
+    assert f"--base-url {sb.url} " in out.getvalue()
     assert f"Token: {DEFAULT_TOKEN}" in out.getvalue()
     assert "4 users" in out.getvalue()
     async with http.get(
@@ -135,7 +136,7 @@ def test_the_module_serves_until_ctrl_c() -> None:
         base = first.split()[-1]
         assert process.stdout.readline().strip() == "Token: t"
         headers = {"Authorization": "Bearer t"}
-        request = urllib.request.Request(base + "users/", headers=headers)  # noqa: S310
+        request = urllib.request.Request(base + "/api/v1/users/", headers=headers)  # noqa: S310
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (local URL)
             assert json.load(response)["count"] == 3
         process.send_signal(signal.SIGINT)
