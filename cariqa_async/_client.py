@@ -18,7 +18,7 @@ import aiohttp
 import attrs
 import orjson
 
-from . import _protocol
+from . import _options, _protocol
 from ._converter import Structurer
 from ._endpoints import Endpoint
 from ._pagination import (
@@ -254,34 +254,48 @@ class CariqaClient:
             raise ConfigurationError(
                 "no API token: pass token=... or set the CARIQA_TOKEN environment variable"
             )
+        if not isinstance(token, str):
+            raise ConfigurationError(f"token must be a string, got {type(token).__name__}")
         if not token.isprintable() or token != token.strip() or " " in token:
             # Never echo the value: it is a secret, and possibly a pasted one.
             raise ConfigurationError("the API token contains whitespace or control characters")
-        if concurrency < 1:
-            raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
-        if max_response_size < 1:
-            raise ConfigurationError("max_response_size must be positive")
+        _options.count("concurrency", concurrency)
+        _options.count("max_response_size", max_response_size)
+        _options.rate("rate_limit", rate_limit)
+        _options.flag("allow_insecure", allow_insecure)
+        _options.flag("strict", strict)
+        if session is not None:
+            _options.instance("session", session, aiohttp.ClientSession)
+        if user_agent is not None:
+            _options.header_text("user_agent", user_agent)
+        if not isinstance(timeout, Timeout):
+            # A plain number is the read timeout; Timeout checks its own fields.
+            timeout = Timeout(read=_options.seconds("timeout", timeout))
+        policy: RetryPolicy = (
+            RetryPolicy() if retry is None else _options.instance("retry", retry, RetryPolicy)
+        )
+        if max_retries is not None:
+            policy = attrs.evolve(
+                policy, max_retries=_options.count("max_retries", max_retries, minimum=0)
+            )
+        # Checked here first, so that they raise ConfigurationError, not the
+        # InvalidArgumentError of an iter() option.
+        _options.count("max_passes", max_passes)
+        _options.choice("on_inconsistent", on_inconsistent, _options.ON_INCONSISTENT)
+        walk_defaults = WalkOptions(
+            window=concurrency, max_passes=max_passes, on_inconsistent=on_inconsistent
+        )
         url = base_url or os.environ.get("CARIQA_BASE_URL") or _protocol.DEFAULT_BASE_URL
         self._base_url = _protocol.parse_base_url(url, allow_insecure=allow_insecure)
         self._token = _Token(token)
         self._borrowed = session
         self._concurrency = concurrency
-        self._timeout = timeout if isinstance(timeout, Timeout) else Timeout(read=timeout)
-        policy = retry or RetryPolicy()
-        if max_retries is not None:
-            policy = attrs.evolve(policy, max_retries=max_retries)
+        self._timeout = timeout
         self._retry = policy
         self._max_response_size = max_response_size
         self._user_agent = user_agent or _USER_AGENT
-        try:
-            self._walk_defaults = WalkOptions(
-                window=concurrency, max_passes=max_passes, on_inconsistent=on_inconsistent
-            )
-        except (ValueError, TypeError) as exc:
-            raise ConfigurationError(str(exc)) from None
+        self._walk_defaults = walk_defaults
         self._structurer = Structurer(strict=strict)
-        if rate_limit is not None and not rate_limit > 0:
-            raise ConfigurationError(f"rate_limit must be positive, got {rate_limit}")
         self.throttle = Throttle(concurrency, rate_limit=rate_limit)
         self._session: aiohttp.ClientSession | None = None
         self._transport: Transport | None = None
@@ -568,7 +582,8 @@ class CariqaClient:
         timeout); any other failure after sending becomes :class:`OutcomeUnknownError`.
 
         Raises:
-            InvalidArgumentError: a path argument could change the path.
+            InvalidArgumentError: a path argument could change the path, or
+                ``read_timeout`` is not a positive number of seconds.
             OutcomeUnknownError: a non-idempotent call may have run (reset, read
                 timeout, 5xx, unusable 2xx body); ``__cause__`` says what failed.
             ClientClosedError, APIError, TransportError, ResponseError: as
@@ -576,6 +591,8 @@ class CariqaClient:
         """
         self._require_open()
         path = endpoint.render(path_args or {})
+        if read_timeout is not None:
+            _options.seconds("timeout", read_timeout, error=InvalidArgumentError)
         if endpoint.idempotent:
             done = endpoint.done_if_retried
             tries = _Tries()
@@ -658,18 +675,18 @@ class CariqaClient:
         self._require_open()
         path = endpoint.render(path_args or {})
         defaults = self._walk_defaults
-        try:
-            options = attrs.evolve(
-                defaults,
-                page_size=page_size,
-                window=concurrency if concurrency is not None else defaults.window,
-                ordered=ordered,
-                max_passes=max_passes if max_passes is not None else defaults.max_passes,
-                on_inconsistent=on_inconsistent or defaults.on_inconsistent,
-                verify=verify if verify is not None else defaults.verify,
-            )
-        except (ValueError, TypeError) as exc:
-            raise InvalidArgumentError(str(exc)) from None
+        # WalkOptions checks each option and raises InvalidArgumentError.
+        options = attrs.evolve(
+            defaults,
+            page_size=page_size,
+            window=concurrency if concurrency is not None else defaults.window,
+            ordered=ordered,
+            max_passes=max_passes if max_passes is not None else defaults.max_passes,
+            on_inconsistent=on_inconsistent
+            if on_inconsistent is not None
+            else defaults.on_inconsistent,
+            verify=verify if verify is not None else defaults.verify,
+        )
         structurer = self._structurer
         model = endpoint.model
         if endpoint.shape != "page":

@@ -84,7 +84,15 @@ def parse_base_url(value: str, *, allow_insecure: bool = False) -> URL:
             path other than ``/``; or plain http to a non-loopback host without
             ``allow_insecure``.
     """
-    url = URL(value)
+    if not isinstance(value, str):
+        raise ConfigurationError(f"base_url must be a string, got {type(value).__name__}")
+    try:
+        url = URL(value)
+        port = url.port  # yarl checks the port only when asked
+    except ValueError:
+        url, port = None, None
+    if url is None or not (port is None or 0 < port < 65536):
+        raise ConfigurationError(f"base_url is not a valid URL: {value!r}")
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {value!r}")
     if url.user is not None or url.password is not None:
