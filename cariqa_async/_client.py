@@ -95,7 +95,9 @@ class _Token:
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
-        self._value = value
+        # A Secret: wherever the revealed value lands (a local, an argument),
+        # its repr stays redacted.
+        self._value = Secret(value)
 
     def reveal(self) -> str:
         return self._value
@@ -542,11 +544,17 @@ class CariqaClient:
             )
         if response.status >= 300:
             raise _protocol.error_for(
-                response, method=method, path=where, now=datetime.now(timezone.utc)
+                response,
+                method=method,
+                path=where,
+                now=datetime.now(timezone.utc),
+                secret=self._token.reveal(),
             )
         if response.status == 204:
             return 204, None
-        return response.status, _protocol.decode_json(response, method=method, path=where)
+        return response.status, _protocol.decode_json(
+            response, method=method, path=where, secret=self._token.reveal()
+        )
 
     def _schema_error(
         self, method: str, where: str, status: int
