@@ -8,7 +8,9 @@ import functools
 import logging
 import os
 import platform
+import sys
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from types import TracebackType
@@ -302,6 +304,8 @@ class CariqaClient:
         self._session: aiohttp.ClientSession | None = None
         self._transport: Transport | None = None
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._created_at = _caller_site()
         self._callers = _Callers()
         self.stats = ClientStats()
         self.users = Users(self)
@@ -335,12 +339,19 @@ class CariqaClient:
     async def open(self) -> CariqaClient:
         """Create the HTTP session (or adopt the borrowed one). ``async with`` calls this.
 
+        The client belongs to the event loop that opens it: it cannot be used from
+        another one (e.g. a second ``asyncio.run``).
+
         Raises:
-            ClientClosedError: the client was already closed; create a new one.
+            ClientClosedError: the client was already closed, or was opened in
+                another event loop; create a new one.
         """
         if self._closed:
             raise ClientClosedError("this CariqaClient is closed; create a new one")
-        if self._transport is None:
+        if self._transport is not None:
+            self._check_loop()
+        else:
+            self._loop = asyncio.get_running_loop()
             session = self._borrowed
             if session is None:
                 session = aiohttp.ClientSession(
@@ -373,13 +384,29 @@ class CariqaClient:
         requests of an ``iter()`` or ``iter_many()``, also those queued for a slot
         or waiting to retry) are stopped at once and raise ``ClientClosedError``;
         so does every call made afterwards.
+
+        Called from an event loop other than the one that opened the client, it
+        only marks the client closed: the session's connections belong to the
+        other loop and cannot be closed from this one.
         """
         self._closed = True
         self._transport = None
         self._callers.stop_all()
         session, self._session = self._session, None
-        if session is not None:
+        if session is not None and _running_loop() is self._loop:
             await session.close()
+
+    def __del__(self) -> None:
+        # Only a warning: closing here would need the event loop, which may be
+        # gone ("Event loop is closed") or be another thread's.
+        if getattr(self, "_session", None) is not None and not self._closed:
+            warnings.warn(
+                f"unclosed CariqaClient created at {self._created_at}: use "
+                "`async with CariqaClient(...) as client:` or `await client.aclose()`",
+                ResourceWarning,
+                stacklevel=1,
+                source=self,
+            )
 
     async def __aenter__(self) -> CariqaClient:
         return await self.open()
@@ -400,7 +427,22 @@ class CariqaClient:
                 "this CariqaClient is not open: use `async with CariqaClient(...) as client:` "
                 "or `await client.open()`"
             )
+        self._check_loop()
         return self._transport
+
+    def _check_loop(self) -> None:
+        """Refuse use from an event loop other than the one that opened the client.
+
+        aiohttp's connections are bound to that loop; reusing them from another
+        one fails deep inside with ``RuntimeError: Event loop is closed``.
+        """
+        loop = _running_loop()
+        if loop is not None and loop is not self._loop:
+            raise ClientClosedError(
+                "this CariqaClient was opened in another event loop (e.g. an earlier "
+                "asyncio.run); a client belongs to the loop that opened it: create and "
+                "open a new one in this loop"
+            )
 
     # --- requests ---------------------------------------------------------------
 
@@ -739,6 +781,24 @@ class _Reply:
     status: int
     data: Any
     where: str
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # called outside a loop, e.g. iter() from sync code
+        return None
+
+
+def _caller_site() -> str:
+    """``file:line`` of the code that created the client, for the unclosed warning.
+
+    Cheap (a few frame hops, no stack formatting): it runs in every constructor.
+    """
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
 def _retry_reason(exc: BaseException) -> str:
