@@ -6,7 +6,8 @@ Every exception the SDK raises on purpose derives from :class:`CariqaError`, so
     CariqaError
     ├── ConfigurationError (also ValueError)    bad token, base_url or option at construction
     ├── InvalidArgumentError (also ValueError)  an argument of a call is unusable (e.g. an id)
-    ├── ClientClosedError (also RuntimeError)   the client is not open, or already closed
+    ├── ClientClosedError (also RuntimeError)   the client is not open, is closed, or is
+│                                           used from another event loop
     ├── TransportError                          the request got no HTTP response
     │   ├── CariqaConnectionError               refused, reset, DNS, TLS, dropped mid-body
     │   └── CariqaTimeoutError                  connect, read or attempt timeout, or the deadline
@@ -128,7 +129,8 @@ class InvalidArgumentError(CariqaError, ValueError):
 
 
 class ClientClosedError(CariqaError, RuntimeError):
-    """The client is not open (use ``async with``) or has been closed."""
+    """The client is not open (use ``async with``), has been closed, or is used from
+    an event loop other than the one that opened it."""
 
 
 class _RequestError(CariqaError):
