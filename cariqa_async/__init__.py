@@ -2,17 +2,21 @@
 
 Example::
 
-    from cariqa_async import CariqaClient
+    import json
+
+    from cariqa_async import CariqaClient, to_dict
 
     async with CariqaClient(token="...") as client:
         async for session in client.charging_sessions.iter(user_id):
             print(session.id, session.consumed_energy)
+            print(json.dumps(to_dict(session)))  # back to the API's JSON
 """
 
 from __future__ import annotations
 
 from . import _logging  # noqa: F401  (applies $CARIQA_LOG, once, on import)
 from ._client import CariqaClient, ClientStats
+from ._converter import to_dict
 from ._many import ManySessions
 from ._pagination import PageWalk
 from ._retry import RetryPolicy
@@ -191,4 +195,5 @@ __all__ = [
     "ValidationError",
     "Weekday",
     "__version__",
+    "to_dict",
 ]

@@ -8,7 +8,9 @@ import functools
 import logging
 import os
 import platform
+import sys
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from types import TracebackType
@@ -18,7 +20,7 @@ import aiohttp
 import attrs
 import orjson
 
-from . import _protocol
+from . import _options, _protocol
 from ._converter import Structurer
 from ._endpoints import Endpoint
 from ._pagination import (
@@ -95,7 +97,9 @@ class _Token:
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
-        self._value = value
+        # A Secret: wherever the revealed value lands (a local, an argument),
+        # its repr stays redacted.
+        self._value = Secret(value)
 
     def reveal(self) -> str:
         return self._value
@@ -254,38 +258,54 @@ class CariqaClient:
             raise ConfigurationError(
                 "no API token: pass token=... or set the CARIQA_TOKEN environment variable"
             )
+        if not isinstance(token, str):
+            raise ConfigurationError(f"token must be a string, got {type(token).__name__}")
         if not token.isprintable() or token != token.strip() or " " in token:
             # Never echo the value: it is a secret, and possibly a pasted one.
             raise ConfigurationError("the API token contains whitespace or control characters")
-        if concurrency < 1:
-            raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
-        if max_response_size < 1:
-            raise ConfigurationError("max_response_size must be positive")
+        _options.count("concurrency", concurrency)
+        _options.count("max_response_size", max_response_size)
+        _options.rate("rate_limit", rate_limit)
+        _options.flag("allow_insecure", allow_insecure)
+        _options.flag("strict", strict)
+        if session is not None:
+            _options.instance("session", session, aiohttp.ClientSession)
+        if user_agent is not None:
+            _options.header_text("user_agent", user_agent)
+        if not isinstance(timeout, Timeout):
+            # A plain number is the read timeout; Timeout checks its own fields.
+            timeout = Timeout(read=_options.seconds("timeout", timeout))
+        policy: RetryPolicy = (
+            RetryPolicy() if retry is None else _options.instance("retry", retry, RetryPolicy)
+        )
+        if max_retries is not None:
+            policy = attrs.evolve(
+                policy, max_retries=_options.count("max_retries", max_retries, minimum=0)
+            )
+        # Checked here first, so that they raise ConfigurationError, not the
+        # InvalidArgumentError of an iter() option.
+        _options.count("max_passes", max_passes)
+        _options.choice("on_inconsistent", on_inconsistent, _options.ON_INCONSISTENT)
+        walk_defaults = WalkOptions(
+            window=concurrency, max_passes=max_passes, on_inconsistent=on_inconsistent
+        )
         url = base_url or os.environ.get("CARIQA_BASE_URL") or _protocol.DEFAULT_BASE_URL
         self._base_url = _protocol.parse_base_url(url, allow_insecure=allow_insecure)
         self._token = _Token(token)
         self._borrowed = session
         self._concurrency = concurrency
-        self._timeout = timeout if isinstance(timeout, Timeout) else Timeout(read=timeout)
-        policy = retry or RetryPolicy()
-        if max_retries is not None:
-            policy = attrs.evolve(policy, max_retries=max_retries)
+        self._timeout = timeout
         self._retry = policy
         self._max_response_size = max_response_size
         self._user_agent = user_agent or _USER_AGENT
-        try:
-            self._walk_defaults = WalkOptions(
-                window=concurrency, max_passes=max_passes, on_inconsistent=on_inconsistent
-            )
-        except (ValueError, TypeError) as exc:
-            raise ConfigurationError(str(exc)) from None
+        self._walk_defaults = walk_defaults
         self._structurer = Structurer(strict=strict)
-        if rate_limit is not None and not rate_limit > 0:
-            raise ConfigurationError(f"rate_limit must be positive, got {rate_limit}")
         self.throttle = Throttle(concurrency, rate_limit=rate_limit)
         self._session: aiohttp.ClientSession | None = None
         self._transport: Transport | None = None
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._created_at = _caller_site()
         self._callers = _Callers()
         self.stats = ClientStats()
         self.users = Users(self)
@@ -319,12 +339,19 @@ class CariqaClient:
     async def open(self) -> CariqaClient:
         """Create the HTTP session (or adopt the borrowed one). ``async with`` calls this.
 
+        The client belongs to the event loop that opens it: it cannot be used from
+        another one (e.g. a second ``asyncio.run``).
+
         Raises:
-            ClientClosedError: the client was already closed; create a new one.
+            ClientClosedError: the client was already closed, or was opened in
+                another event loop; create a new one.
         """
         if self._closed:
             raise ClientClosedError("this CariqaClient is closed; create a new one")
-        if self._transport is None:
+        if self._transport is not None:
+            self._check_loop()
+        else:
+            self._loop = asyncio.get_running_loop()
             session = self._borrowed
             if session is None:
                 session = aiohttp.ClientSession(
@@ -357,13 +384,29 @@ class CariqaClient:
         requests of an ``iter()`` or ``iter_many()``, also those queued for a slot
         or waiting to retry) are stopped at once and raise ``ClientClosedError``;
         so does every call made afterwards.
+
+        Called from an event loop other than the one that opened the client, it
+        only marks the client closed: the session's connections belong to the
+        other loop and cannot be closed from this one.
         """
         self._closed = True
         self._transport = None
         self._callers.stop_all()
         session, self._session = self._session, None
-        if session is not None:
+        if session is not None and _running_loop() is self._loop:
             await session.close()
+
+    def __del__(self) -> None:
+        # Only a warning: closing here would need the event loop, which may be
+        # gone ("Event loop is closed") or be another thread's.
+        if getattr(self, "_session", None) is not None and not self._closed:
+            warnings.warn(
+                f"unclosed CariqaClient created at {self._created_at}: use "
+                "`async with CariqaClient(...) as client:` or `await client.aclose()`",
+                ResourceWarning,
+                stacklevel=1,
+                source=self,
+            )
 
     async def __aenter__(self) -> CariqaClient:
         return await self.open()
@@ -384,7 +427,22 @@ class CariqaClient:
                 "this CariqaClient is not open: use `async with CariqaClient(...) as client:` "
                 "or `await client.open()`"
             )
+        self._check_loop()
         return self._transport
+
+    def _check_loop(self) -> None:
+        """Refuse use from an event loop other than the one that opened the client.
+
+        aiohttp's connections are bound to that loop; reusing them from another
+        one fails deep inside with ``RuntimeError: Event loop is closed``.
+        """
+        loop = _running_loop()
+        if loop is not None and loop is not self._loop:
+            raise ClientClosedError(
+                "this CariqaClient was opened in another event loop (e.g. an earlier "
+                "asyncio.run); a client belongs to the loop that opened it: create and "
+                "open a new one in this loop"
+            )
 
     # --- requests ---------------------------------------------------------------
 
@@ -528,11 +586,17 @@ class CariqaClient:
             )
         if response.status >= 300:
             raise _protocol.error_for(
-                response, method=method, path=where, now=datetime.now(timezone.utc)
+                response,
+                method=method,
+                path=where,
+                now=datetime.now(timezone.utc),
+                secret=self._token.reveal(),
             )
         if response.status == 204:
             return 204, None
-        return response.status, _protocol.decode_json(response, method=method, path=where)
+        return response.status, _protocol.decode_json(
+            response, method=method, path=where, secret=self._token.reveal()
+        )
 
     def _schema_error(
         self, method: str, where: str, status: int
@@ -568,7 +632,8 @@ class CariqaClient:
         timeout); any other failure after sending becomes :class:`OutcomeUnknownError`.
 
         Raises:
-            InvalidArgumentError: a path argument could change the path.
+            InvalidArgumentError: a path argument could change the path, or
+                ``read_timeout`` is not a positive number of seconds.
             OutcomeUnknownError: a non-idempotent call may have run (reset, read
                 timeout, 5xx, unusable 2xx body); ``__cause__`` says what failed.
             ClientClosedError, APIError, TransportError, ResponseError: as
@@ -576,6 +641,8 @@ class CariqaClient:
         """
         self._require_open()
         path = endpoint.render(path_args or {})
+        if read_timeout is not None:
+            _options.seconds("timeout", read_timeout, error=InvalidArgumentError)
         if endpoint.idempotent:
             done = endpoint.done_if_retried
             tries = _Tries()
@@ -658,18 +725,18 @@ class CariqaClient:
         self._require_open()
         path = endpoint.render(path_args or {})
         defaults = self._walk_defaults
-        try:
-            options = attrs.evolve(
-                defaults,
-                page_size=page_size,
-                window=concurrency if concurrency is not None else defaults.window,
-                ordered=ordered,
-                max_passes=max_passes if max_passes is not None else defaults.max_passes,
-                on_inconsistent=on_inconsistent or defaults.on_inconsistent,
-                verify=verify if verify is not None else defaults.verify,
-            )
-        except (ValueError, TypeError) as exc:
-            raise InvalidArgumentError(str(exc)) from None
+        # WalkOptions checks each option and raises InvalidArgumentError.
+        options = attrs.evolve(
+            defaults,
+            page_size=page_size,
+            window=concurrency if concurrency is not None else defaults.window,
+            ordered=ordered,
+            max_passes=max_passes if max_passes is not None else defaults.max_passes,
+            on_inconsistent=on_inconsistent
+            if on_inconsistent is not None
+            else defaults.on_inconsistent,
+            verify=verify if verify is not None else defaults.verify,
+        )
         structurer = self._structurer
         model = endpoint.model
         if endpoint.shape != "page":
@@ -714,6 +781,24 @@ class _Reply:
     status: int
     data: Any
     where: str
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # called outside a loop, e.g. iter() from sync code
+        return None
+
+
+def _caller_site() -> str:
+    """``file:line`` of the code that created the client, for the unclosed warning.
+
+    Cheap (a few frame hops, no stack formatting): it runs in every constructor.
+    """
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
 def _retry_reason(exc: BaseException) -> str:

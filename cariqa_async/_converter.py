@@ -19,6 +19,7 @@ Design, for speed and for clear errors:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import types
@@ -44,6 +45,7 @@ from cattrs.gen import (
 )
 from cattrs.v import transform_error
 
+from .errors import InvalidArgumentError
 from .models import OpenStrEnum
 from .models._fields import MAY_BE_ABSENT, NumberText
 
@@ -572,3 +574,38 @@ def _describe(exc: BaseException, _: type | None) -> str:
     if isinstance(exc, _Mismatch):
         return str(exc)
     return f"invalid value ({type(exc).__name__}: {exc})"
+
+
+_MODELS: Final = "cariqa_async.models"
+
+
+@functools.cache
+def _json_converter() -> cattrs.Converter:
+    # Built on first use, once: unstructuring does not depend on strictness.
+    return make_converter()
+
+
+def to_dict(model: Any) -> Any:
+    """A model (or a list or tuple of models) back to JSON-ready data, as the API sends it.
+
+    Field names are the API's, ``Decimal`` amounts become strings and datetimes ISO
+    8601 text, exactly as they were received, so the result can be passed to
+    ``json.dumps`` (or structured again into the same model). A :class:`Page`
+    gives ``{"count", "next", "previous", "results"}``.
+
+    Raises:
+        InvalidArgumentError: ``model`` is not one of this SDK's models (or a list
+            or tuple of them).
+
+    Example::
+
+        session = await client.charging_sessions.get(user_id, session_id)
+        print(json.dumps(cariqa_async.to_dict(session)))
+    """
+    if isinstance(model, (list, tuple)):
+        return [to_dict(item) for item in model]
+    if not attrs.has(type(model)) or not type(model).__module__.startswith(_MODELS):
+        raise InvalidArgumentError(
+            f"to_dict takes a cariqa_async model, got {type(model).__name__}"
+        )
+    return _json_converter().unstructure(model)

@@ -32,6 +32,7 @@ from collections.abc import (
 )
 from typing import Any, Final, Generic, TypeVar, cast
 
+from . import _options
 from ._pagination import PageWalk
 from .errors import (
     AuthenticationError,
@@ -108,8 +109,7 @@ class ManySessions(Generic[T]):
         on_user_done: UserDone | None,
         on_user_failed: UserFailed | None = None,
     ) -> None:
-        if isinstance(users_in_flight, bool) or users_in_flight < 1:
-            raise InvalidArgumentError(f"users_in_flight must be at least 1, got {users_in_flight}")
+        _options.count("users_in_flight", users_in_flight, error=InvalidArgumentError)
         self._run = _Run(walk_user, user_ids, users_in_flight, on_user_done, on_user_failed)
 
     @property

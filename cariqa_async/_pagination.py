@@ -46,6 +46,7 @@ from typing import Any, Final, Generic, Literal, TypedDict, TypeVar
 
 import attrs
 
+from . import _options
 from ._converter import Structurer
 from .errors import (
     InconsistentPaginationError,
@@ -129,14 +130,9 @@ def page_params(page: int, page_size: int | None) -> dict[str, object]:
     Raises:
         InvalidArgumentError: ``page`` below 1, or ``page_size`` below 1.
     """
-    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise InvalidArgumentError(f"page must be an integer of at least 1, got {page!r}")
-    if page_size is not None and (
-        isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1
-    ):
-        raise InvalidArgumentError(
-            f"page_size must be an integer of at least 1 or None, got {page_size!r}"
-        )
+    _options.count("page", page, error=InvalidArgumentError)
+    if page_size is not None:
+        _options.count("page_size", page_size, error=InvalidArgumentError)
     return {PAGE: page, PAGE_SIZE: page_size}
 
 
@@ -310,6 +306,12 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _call_option(check: Callable[..., object], label: str, **options: Any) -> Any:
+    # An iter() option is an argument of that call, not the client's configuration;
+    # the message names it as the caller spelled it.
+    return _options.validator(check, label=label, error=InvalidArgumentError, **options)
+
+
 @attrs.frozen(slots=True)
 class WalkOptions:
     """How one list walk behaves.
@@ -326,21 +328,25 @@ class WalkOptions:
             the same set of ids (needs ``max_passes >= 2``).
 
     Raises:
-        ValueError: an option is out of range.
+        InvalidArgumentError: an option is out of range or of the wrong type (a
+            ``ValueError`` too).
     """
 
-    page_size: int = attrs.field(default=100, validator=attrs.validators.gt(0))
-    window: int = attrs.field(default=8, validator=attrs.validators.gt(0))
-    ordered: bool = True
-    max_passes: int = attrs.field(default=3, validator=attrs.validators.gt(0))
+    page_size: int = attrs.field(default=100, validator=_call_option(_options.count, "page_size"))
+    window: int = attrs.field(default=8, validator=_call_option(_options.count, "concurrency"))
+    ordered: bool = attrs.field(default=True, validator=_call_option(_options.flag, "ordered"))
+    max_passes: int = attrs.field(default=3, validator=_call_option(_options.count, "max_passes"))
     on_inconsistent: OnInconsistent = attrs.field(
-        default="raise", validator=attrs.validators.in_(("raise", "warn"))
+        default="raise",
+        validator=_call_option(
+            _options.choice, "on_inconsistent", allowed=_options.ON_INCONSISTENT
+        ),
     )
-    verify: bool = False
+    verify: bool = attrs.field(default=False, validator=_call_option(_options.flag, "verify"))
 
     def __attrs_post_init__(self) -> None:
         if self.verify and self.max_passes < 2:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"verify=True compares two passes: max_passes must be at least 2, "
                 f"got {self.max_passes}"
             )

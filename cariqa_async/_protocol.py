@@ -19,10 +19,13 @@ from urllib.parse import quote, urlencode
 
 import attrs
 import orjson
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .errors import (
+    BODY_LIMIT,
     ERROR_TYPES,
+    REDACTED,
     APIError,
     AuthenticationError,
     BadRequestError,
@@ -58,19 +61,34 @@ _STATUS_ERRORS: Final[Mapping[int, type[APIError]]] = {
 
 _INVALID_PAGE: Final = "Invalid page."
 _SNIPPET_CHARS: Final = 200
+# A detail longer than this is cut in the message (the attribute keeps 4 KiB of it).
+_SUMMARY_CHARS: Final = 500
+_TYPE_CHARS: Final = 100
 # Characters that could change the meaning of a URL or a log line if they were
 # allowed inside a path segment. Everything else is percent-encoded, not rejected,
 # so ids such as OCPI EVSE ids ("DE*CIQ*...") still work.
 _FORBIDDEN_IN_SEGMENT: Final = re.compile(r"[/\\?#%\s\x00-\x1f\x7f]")
 
 
+def _header_names(headers: Mapping[str, str]) -> str:
+    return "<headers: " + ", ".join(headers.keys()) + ">"
+
+
+def _body_size(body: bytes) -> str:
+    return f"<{len(body)} bytes>"
+
+
 @attrs.frozen(slots=True)
 class Response:
-    """What the transport hands back: status, headers and the complete body."""
+    """What the transport hands back: status, headers and the complete body.
+
+    Its repr shows header names and the body's size only: a traceback that captures
+    local variables must not print what a hostile server echoed back.
+    """
 
     status: int
-    headers: Mapping[str, str]
-    body: bytes
+    headers: Mapping[str, str] = attrs.field(repr=_header_names)
+    body: bytes = attrs.field(repr=_body_size)
 
 
 # --- URLs -------------------------------------------------------------------
@@ -84,7 +102,15 @@ def parse_base_url(value: str, *, allow_insecure: bool = False) -> URL:
             path other than ``/``; or plain http to a non-loopback host without
             ``allow_insecure``.
     """
-    url = URL(value)
+    if not isinstance(value, str):
+        raise ConfigurationError(f"base_url must be a string, got {type(value).__name__}")
+    try:
+        url = URL(value)
+        port = url.port  # yarl checks the port only when asked
+    except ValueError:
+        url, port = None, None
+    if url is None or not (port is None or 0 < port < 65536):
+        raise ConfigurationError(f"base_url is not a valid URL: {value!r}")
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {value!r}")
     if url.user is not None or url.password is not None:
@@ -181,8 +207,52 @@ def describe(path: str, params: Query) -> str:
 # --- Responses ----------------------------------------------------------------
 
 
-def decode_json(response: Response, *, method: str, path: str) -> Any:
+#: Headers that carry a request's id, most common first (the first one present wins).
+REQUEST_ID_HEADERS: Final = (
+    "X-Request-ID",
+    "Request-Id",
+    "X-Correlation-ID",
+    "X-Amzn-RequestId",
+    "X-Amz-Cf-Id",
+)
+
+
+def request_id(headers: Mapping[str, str]) -> str | None:
+    """The request id the server or a proxy sent, if any (see :data:`REQUEST_ID_HEADERS`).
+
+    Only a printable value is taken: it goes into messages and logs.
+    """
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value and value.isprintable() and value.strip():
+            return value.strip()
+    return None
+
+
+def redact(response: Response, secret: str | None) -> Response:
+    """``response`` with every occurrence of ``secret`` in its body and headers hidden.
+
+    An error response should never hold the token, but a misbehaving proxy can echo
+    the request's headers back; what an error keeps must not carry it on.
+    """
+    if not secret:
+        return response
+    raw = secret.encode()
+    leaked = raw in response.body or any(secret in value for value in response.headers.values())
+    if not leaked:
+        return response
+    headers = [(name, value.replace(secret, REDACTED)) for name, value in response.headers.items()]
+    return Response(
+        response.status,
+        CIMultiDictProxy(CIMultiDict(headers)),
+        response.body.replace(raw, b"<redacted>"),
+    )
+
+
+def decode_json(response: Response, *, method: str, path: str, secret: str | None = None) -> Any:
     """Parse a response body as JSON.
+
+    ``secret`` (the token) is blanked out of the snippet an error shows.
 
     Raises:
         DecodeError: the body is empty, HTML, truncated or otherwise not JSON.
@@ -191,6 +261,7 @@ def decode_json(response: Response, *, method: str, path: str) -> Any:
         return orjson.loads(response.body)
     except orjson.JSONDecodeError as exc:
         reason = str(exc)
+    response = redact(response, secret)
     # Raised outside `except`, so the error carries no chained foreign exception.
     content_type = response.headers.get("Content-Type", "unknown content type")
     raise DecodeError(
@@ -203,14 +274,18 @@ def decode_json(response: Response, *, method: str, path: str) -> Any:
     )
 
 
-def error_for(response: Response, *, method: str, path: str, now: datetime) -> APIError:
+def error_for(
+    response: Response, *, method: str, path: str, now: datetime, secret: str | None = None
+) -> APIError:
     """Build the typed exception for an error response (status >= 400).
 
     Both envelopes are understood: ``{"detail": "..."}`` and
     ``{"detail": "...", "error": {"type": ..., "details": ..., ...}}``. A body that is
     not JSON (a proxy's HTML page) still yields the right class, with its first
-    characters in the message.
+    characters in the message. The error keeps the headers, the request id and the
+    start of the raw body; ``secret`` (the token) is blanked out of all of them.
     """
+    response = redact(response, secret)
     status = response.status
     detail = error_type = error_details = client_secret = None
     try:
@@ -222,6 +297,8 @@ def error_for(response: Response, *, method: str, path: str, now: datetime) -> A
         error = data.get("error")
         if isinstance(error, dict):
             kind = _as_text(error.get("type"))
+            # A type is a short identifier; a longer one is garbage, kept bounded.
+            kind = kind[:_TYPE_CHARS] if kind else kind
             error_type = ErrorType(kind) if kind else None
             error_details = _as_text(error.get("details"))
             client_secret = _as_text(error.get("payment_intent_client_secret"))
@@ -238,6 +315,8 @@ def error_for(response: Response, *, method: str, path: str, now: datetime) -> A
     summary = detail if detail is not None else _snippet(response.body) or "no body"
     if error_type:
         summary = f"{summary} [{error_type}: {error_details}]"
+    if len(summary) > _SUMMARY_CHARS:
+        summary = summary[: _SUMMARY_CHARS - 1] + "\u2026"
     kwargs: dict[str, Any] = {
         "method": method,
         "path": path,
@@ -247,6 +326,9 @@ def error_for(response: Response, *, method: str, path: str, now: datetime) -> A
         "error_details": error_details,
         "payment_intent_client_secret": client_secret,
         "retry_after": parse_retry_after(response.headers.get("Retry-After"), now),
+        "headers": response.headers,
+        "request_id": request_id(response.headers),
+        "body": response.body[:BODY_LIMIT],
     }
     return cls(f"HTTP {status}: {summary}", **kwargs)
 

@@ -16,6 +16,7 @@ from typing import Final
 import attrs
 import tenacity
 
+from . import _options
 from .errors import (
     APIError,
     DecodeError,
@@ -46,18 +47,32 @@ class RetryPolicy:
     Example::
 
         CariqaClient(token, retry=RetryPolicy(max_retries=8, deadline=120))
+
+    Raises:
+        ConfigurationError: a negative or non-integer ``max_retries``; a wait that is
+            negative, NaN, infinite or not a number; a hook that is not callable.
     """
 
-    max_retries: int = attrs.field(default=5, validator=attrs.validators.ge(0))
-    backoff_base: float = attrs.field(default=0.5, validator=attrs.validators.gt(0))
-    backoff_cap: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
-    max_retry_after: float = attrs.field(default=120.0, validator=attrs.validators.ge(0))
-    deadline: float | None = None
-    sleep: Callable[[float], Awaitable[None]] = attrs.field(
-        default=asyncio.sleep, repr=False, eq=False
+    max_retries: int = attrs.field(
+        default=5, validator=_options.validator(_options.count, minimum=0)
     )
-    clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False, eq=False)
-    random: Callable[[], float] = attrs.field(default=random.random, repr=False, eq=False)
+    backoff_base: float = attrs.field(default=0.5, validator=_options.validator(_options.seconds))
+    backoff_cap: float = attrs.field(default=30.0, validator=_options.validator(_options.seconds))
+    max_retry_after: float = attrs.field(
+        default=120.0, validator=_options.validator(_options.seconds, allow_zero=True)
+    )
+    deadline: float | None = attrs.field(
+        default=None, validator=_options.validator(_options.seconds, allow_none=True)
+    )
+    sleep: Callable[[float], Awaitable[None]] = attrs.field(
+        default=asyncio.sleep, repr=False, eq=False, validator=_options.validator(_options.hook)
+    )
+    clock: Callable[[], float] = attrs.field(
+        default=time.monotonic, repr=False, eq=False, validator=_options.validator(_options.hook)
+    )
+    random: Callable[[], float] = attrs.field(
+        default=random.random, repr=False, eq=False, validator=_options.validator(_options.hook)
+    )
 
 
 def should_retry(exc: BaseException, *, idempotent: bool) -> bool:

@@ -16,6 +16,7 @@ import aiohttp
 import attrs
 from yarl import URL
 
+from . import _options
 from ._protocol import Query, Response
 from .errors import (
     CariqaConnectionError,
@@ -25,6 +26,7 @@ from .errors import (
 )
 
 DEFAULT_MAX_RESPONSE_SIZE: Final = 16 * 1024 * 1024
+_SECONDS_OR_NONE: Final = _options.validator(_options.seconds, allow_none=True)
 
 
 class Secret(str):
@@ -46,6 +48,8 @@ class Secret(str):
 class Timeout:
     """Per-attempt timeouts in seconds; ``None`` disables one.
 
+    Each must be a finite number above 0, or ``None``.
+
     Attributes:
         connect: to get a connection from the pool and connect (incl. TLS).
         read: the longest silence while waiting for or reading the response.
@@ -53,11 +57,14 @@ class Timeout:
             alone never catches a server that trickles a byte now and then; this
             does, while leaving ample room for the largest page (16 MiB at most).
             A ``RetryPolicy.deadline`` further caps each attempt at the time left.
+
+    Raises:
+        ConfigurationError: a value is negative, zero, NaN, infinite or not a number.
     """
 
-    connect: float | None = 10.0
-    read: float | None = 30.0
-    total: float | None = 60.0
+    connect: float | None = attrs.field(default=10.0, validator=_SECONDS_OR_NONE)
+    read: float | None = attrs.field(default=30.0, validator=_SECONDS_OR_NONE)
+    total: float | None = attrs.field(default=60.0, validator=_SECONDS_OR_NONE)
 
     def to_aiohttp(
         self, total: float | None = None, read: float | None = None

@@ -6,7 +6,8 @@ Every exception the SDK raises on purpose derives from :class:`CariqaError`, so
     CariqaError
     ├── ConfigurationError (also ValueError)    bad token, base_url or option at construction
     ├── InvalidArgumentError (also ValueError)  an argument of a call is unusable (e.g. an id)
-    ├── ClientClosedError (also RuntimeError)   the client is not open, or already closed
+    ├── ClientClosedError (also RuntimeError)   the client is not open, is closed, or is
+│                                           used from another event loop
     ├── TransportError                          the request got no HTTP response
     │   ├── CariqaConnectionError               refused, reset, DNS, TLS, dropped mid-body
     │   └── CariqaTimeoutError                  connect, read or attempt timeout, or the deadline
@@ -51,7 +52,9 @@ class with ``error_type`` set.
 Every request-bound error carries ``method`` and ``path`` (the URL path and query,
 never the host's credentials nor the token). :class:`APIError` also carries
 ``status``, ``detail`` and, for the rich envelope, ``error_type`` and
-``error_details``.
+``error_details``; and, for support tickets and debugging, the response's
+``headers`` (``Set-Cookie`` redacted), its ``request_id`` if the API sent one, and
+``body``, the first 4 KiB of the raw body.
 
 A request that was retried and still failed raises the error of its last
 attempt; ``attempts`` says how many were made.
@@ -59,7 +62,10 @@ attempt; ``attempts`` says how many were made.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from multidict import CIMultiDict, CIMultiDictProxy
 
 if TYPE_CHECKING:
     from .models import ErrorType
@@ -123,7 +129,8 @@ class InvalidArgumentError(CariqaError, ValueError):
 
 
 class ClientClosedError(CariqaError, RuntimeError):
-    """The client is not open (use ``async with``) or has been closed."""
+    """The client is not open (use ``async with``), has been closed, or is used from
+    an event loop other than the one that opened it."""
 
 
 class _RequestError(CariqaError):
@@ -149,6 +156,8 @@ class _RequestError(CariqaError):
 def _rebuild(cls: type[_RequestError], state: dict[str, Any]) -> _RequestError:
     error = cls.__new__(cls)
     Exception.__init__(error, state.get("message", ""))
+    if isinstance(state.get("headers"), list):
+        state = {**state, "headers": CIMultiDictProxy(CIMultiDict(state["headers"]))}
     error.__dict__.update(state)
     return error
 
@@ -214,6 +223,16 @@ class ResponseTooLargeError(ResponseError):
         self.limit = limit
 
 
+#: How much of an error response's raw body an :class:`APIError` keeps.
+BODY_LIMIT: Final = 4096
+#: How many characters of ``detail`` and ``error_details`` an error keeps.
+_TEXT_LIMIT: Final = 4096
+_REQUEST_ID_LIMIT: Final = 128
+# Response headers whose value must never be kept: a session cookie is a credential.
+_REDACTED_HEADERS: Final = frozenset({"set-cookie", "set-cookie2"})
+REDACTED: Final = "<redacted>"
+
+
 class APIError(_RequestError):
     """The API answered with an error status.
 
@@ -226,6 +245,18 @@ class APIError(_RequestError):
         error_details: ``error.details`` of the rich envelope.
         payment_intent_client_secret: present on some payment errors.
         retry_after: seconds from the ``Retry-After`` header (429, 503), if sent.
+        headers: the response's headers, a read-only case-insensitive mapping
+            (``Set-Cookie`` values read ``<redacted>``).
+        request_id: the request's id as the server (or a proxy in front of it)
+            sent it in ``X-Request-ID`` or a similar header, for support; else ``None``.
+        body: the first 4 KiB (:data:`BODY_LIMIT`) of the raw response body.
+
+    Example::
+
+        try:
+            await client.users.get(user_id)
+        except NotFoundError as exc:
+            log.warning("no such user (request %s): %s", exc.request_id, exc.body[:200])
     """
 
     def __init__(
@@ -240,14 +271,44 @@ class APIError(_RequestError):
         error_details: str | None = None,
         payment_intent_client_secret: str | None = None,
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+        body: bytes = b"",
     ) -> None:
         super().__init__(message, method=method, path=path)
         self.retry_after = retry_after
         self.status = status
-        self.detail = detail
+        self.detail = _bounded(detail)
         self.error_type = error_type
-        self.error_details = error_details
+        self.error_details = _bounded(error_details)
         self.payment_intent_client_secret = payment_intent_client_secret
+        self.headers: CIMultiDictProxy[str] = _kept_headers(headers or {})
+        self.request_id = _bounded(request_id, _REQUEST_ID_LIMIT)
+        self.body = bytes(body[:BODY_LIMIT])
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text} [request id {self.request_id}]" if self.request_id else text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only headers mapping does not pickle; its pairs do.
+        state = {**self.__dict__, "headers": list(self.headers.items())}
+        return (_rebuild, (type(self), state))
+
+
+def _kept_headers(headers: Mapping[str, str]) -> CIMultiDictProxy[str]:
+    # A multidict's items() yields every value of a repeated header (Set-Cookie).
+    kept: CIMultiDict[str] = CIMultiDict(
+        (name, REDACTED if name.lower() in _REDACTED_HEADERS else value)
+        for name, value in headers.items()
+    )
+    return CIMultiDictProxy(kept)
+
+
+def _bounded(text: str | None, limit: int = _TEXT_LIMIT) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "\u2026"
 
 
 class BadRequestError(APIError):

@@ -18,6 +18,8 @@ def test_public_api_is_pinned() -> None:
             "ResponseTooLargeError", "RetryPolicy", "SchemaError", "ServerError",
             "SessionCost", "SessionPrices", "StationInfo", "Timeout", "TransportError",
             "User", "UserCustomProperties", "__version__",
+            # models back to JSON (issue #9)
+            "to_dict",
             # the error types of the rich envelope
             "AlreadyChargingError", "AlreadyStoppedError", "BillingDataRequiredError",
             "ChargingProviderError", "OutcomeUnknownError", "PaymentError", "PaymentMethodError",

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from .._converter import Structurer
+from .._converter import to_dict
 from ..models import ChargingSession
 from ._common import (
     EXIT_OK,
@@ -80,11 +80,10 @@ def _print_table(header: list[str], rows: list[list[str]]) -> None:
 
 async def sessions_command(args: argparse.Namespace) -> int:
     """Run ``sessions list`` or ``sessions get``."""
-    structurer = Structurer()  # built here, not when the CLI's parser imports this module
     async with make_client(args) as client:
         if args.action == "get":
             session = await client.charging_sessions.get(args.user_id, args.session_id)
-            sys.stdout.write(_dumps(structurer.unstructure(session), indent=True) + "\n")
+            sys.stdout.write(_dumps(to_dict(session), indent=True) + "\n")
             return EXIT_OK
         rows: list[list[str]] = []
         table = not args.json and sys.stdout.isatty()
@@ -94,7 +93,7 @@ async def sessions_command(args: argparse.Namespace) -> int:
                 if table:
                     rows.append(_row(session))
                 else:
-                    sys.stdout.write(_dumps(structurer.unstructure(session)) + "\n")
+                    sys.stdout.write(_dumps(to_dict(session)) + "\n")
                 shown += 1
                 if args.limit is not None and shown >= args.limit:
                     break

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .._converter import Structurer
+from .._converter import to_dict
 from ..models import User
 from ._common import (
     EXIT_OK,
@@ -59,7 +59,6 @@ def _row(user: User) -> list[str]:
 
 async def users_command(args: argparse.Namespace) -> int:
     """Run ``users list``; returns the exit code."""
-    structurer = Structurer()
     table = not (args.json or args.ids) and sys.stdout.isatty()
     rows: list[list[str]] = []
     shown = 0
@@ -70,7 +69,7 @@ async def users_command(args: argparse.Namespace) -> int:
             elif args.ids:
                 sys.stdout.write(user.id + "\n")
             else:
-                sys.stdout.write(_dumps(structurer.unstructure(user)) + "\n")
+                sys.stdout.write(_dumps(to_dict(user)) + "\n")
             shown += 1
             if args.limit is not None and shown >= args.limit:
                 break

@@ -16,7 +16,7 @@ import attrs
 
 from .._many import ManySessions
 from .._pagination import PageWalk
-from ..errors import CariqaError, TransportError
+from ..errors import CariqaError, ConfigurationError, TransportError
 from ._checkpoint import Checkpoint, CheckpointError, Completed, users_key
 from ._files import finish_tail, side_files
 from ._sinks import CsvSink, JsonlSink, Sink
@@ -460,8 +460,11 @@ def check_target(output: Path, fmt: ExportFormat) -> None:
 
         try:
             require_pyarrow()
-        except RuntimeError as exc:
-            raise ExportError(str(exc)) from None
+        except ConfigurationError as exc:
+            message = str(exc)
+        else:
+            return
+        raise ExportError(message)
 
 
 def _parquet_temporary(output: Path) -> Path:
@@ -479,7 +482,7 @@ def _check_converted(output: Path, completed: Completed, checkpoint: Path) -> No
 
     try:
         counts = user_counts(output)
-    except (ValueError, RuntimeError) as exc:
+    except (ValueError, ConfigurationError) as exc:
         raise ExportError(str(exc)) from None
     expected = {user: sessions for user, (sessions, _) in completed.users.items() if sessions}
     if counts != expected:

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from .._converter import Structurer
+from .._extras import require_extra
 from ..models import ChargingSession
 from ._files import complete_lines, fsync_dir
 from ._records import flat_fields
@@ -19,18 +20,14 @@ _ROWS_PER_GROUP = 10_000
 
 
 def require_pyarrow() -> Any:
-    """Import pyarrow, or explain how to get it.
+    """Import pyarrow (and its Parquet module), or explain how to get it.
 
     Raises:
-        RuntimeError: pyarrow is not installed.
+        ConfigurationError: pyarrow is not installed; the message carries the pip
+            command (``pip install 'cariqa-async[parquet]'``).
     """
-    try:
-        import pyarrow
-        import pyarrow.parquet
-    except ImportError:
-        raise RuntimeError(
-            "Parquet output needs pyarrow: pip install 'cariqa-async[parquet]'"
-        ) from None
+    pyarrow = require_extra("pyarrow", "parquet")
+    require_extra("pyarrow.parquet", "parquet")
     return pyarrow
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Iterable
 from typing import Any
 
+from .. import _options
 from .._endpoints import SESSIONS_LIST, SESSIONS_RATE, SESSIONS_RETRIEVE
 from .._many import ManySessions, UserDone
 from .._pagination import OnInconsistent, PageWalk
@@ -134,7 +135,9 @@ class ChargingSessions(Resource):
         Raises:
             AuthenticationError, PermissionDeniedError: the token was refused.
             ClientClosedError: the client was closed during the iteration.
-            InvalidArgumentError: ``users_in_flight`` is below 1 (at once).
+            InvalidArgumentError: ``users_in_flight``, ``page_size`` or ``window``
+                is not an integer of at least 1, or ``on_user_done`` is not
+                callable (at once, not as a failure of each user).
             Whatever the ``user_ids`` source or ``on_user_done`` raise.
 
         Example::
@@ -144,6 +147,11 @@ class ChargingSessions(Resource):
                     ...
             print(many.failures)
         """
+        # Checked now: a bad page_size would otherwise fail every user's walk alone.
+        _options.count("page_size", page_size, error=InvalidArgumentError)
+        _options.count("window", window, error=InvalidArgumentError)
+        if on_user_done is not None:
+            _options.hook("on_user_done", on_user_done, error=InvalidArgumentError)
 
         def walk_user(user_id: str) -> PageWalk[list[ChargingSession]]:
             return self._pages_of(user_id, page_size=page_size, window=window)

@@ -5,12 +5,15 @@ waits at the gate if a test holds it, applies latency, picks a fault, and then
 answers like Django + DRF would: an unknown path gets Django's HTML 404 (or a
 301 to the same path with a trailing slash, ``APPEND_SLASH``), authentication
 comes before method checks (401 without a usable ``Authorization: Bearer``
-header, 403 for an unknown token), a wrong method gets DRF's JSON 405.
+header, 403 for an unknown token), a wrong method gets DRF's JSON 405. Every
+answer carries an ``X-Request-ID`` (the API documents none, but a proxy in front
+of it may add one), so that the client's handling of it is tested.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from typing import Final
 
 from aiohttp import web
@@ -39,6 +42,7 @@ _DJANGO_404: Final = """
 </html>
 """
 _WWW_AUTHENTICATE: Final = 'Bearer realm="api"'
+REQUEST_ID_HEADER: Final = "X-Request-ID"
 
 
 def _django_404() -> web.Response:
@@ -107,6 +111,11 @@ async def _middleware(request: web.Request, handler: Handler) -> web.StreamRespo
 
     state = request.app[STATE]
     state.counters.enter()
+    request_id = _new_request_id()
+
+    async def answer() -> web.StreamResponse:
+        return _identified(await _answer(request, handler, state), request_id)
+
     try:
         if state.gate.held:
             await state.gate.wait()
@@ -114,13 +123,26 @@ async def _middleware(request: web.Request, handler: Handler) -> web.StreamRespo
         if delay > 0:
             await asyncio.sleep(delay)
         if kind is None:
-            return await _answer(request, handler, state)
+            return await answer()
         state.counters.fault(outcome_name(kind))
-        return await respond(
-            kind, request, state.faults.config, lambda: _answer(request, handler, state)
-        )
+        return _identified(await respond(kind, request, state.faults.config, answer), request_id)
     finally:
         state.counters.leave()
+
+
+def _new_request_id() -> str:
+    return f"req_{secrets.token_hex(12)}"
+
+
+def _identified(response: web.StreamResponse, request_id: str) -> web.StreamResponse:
+    """Give an API response its ``X-Request-ID``.
+
+    A response already on the wire (a fault that trickles or cuts the body) got it
+    from the answer it was copied from, or goes without.
+    """
+    if not response.prepared:
+        response.headers.setdefault(REQUEST_ID_HEADER, request_id)
+    return response
 
 
 def _counted(route: Route, state: SandboxState) -> Handler:

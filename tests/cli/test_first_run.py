@@ -36,10 +36,12 @@ def _one_error_line(stderr: str) -> str:
 def test_parquet_without_pyarrow_is_refused_before_any_request(
     sandbox: ThreadedSandbox, tmp_path: Path
 ) -> None:
-    # A pyarrow that cannot be imported, first on the path: as if it were not installed.
+    # A pyarrow first on the path that fails exactly as a missing one does.
     fake = tmp_path / "site"
     (fake / "pyarrow").mkdir(parents=True)
-    (fake / "pyarrow" / "__init__.py").write_text("raise ImportError('not installed')\n")
+    (fake / "pyarrow" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'pyarrow'\", name='pyarrow')\n"
+    )
     out = tmp_path / "out" / "all.parquet"
     out.parent.mkdir()
     path = f"{fake}:{Path.cwd()}"

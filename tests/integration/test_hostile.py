@@ -181,9 +181,29 @@ async def _unauthorized(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
     await writer.drain()
 
 
+async def _echoes_the_token(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    # A misconfigured proxy that reflects the request's headers, and sets a cookie.
+    body = b'{"detail": "rejected header Authorization: Bearer %s"}' % TOKEN.encode()
+    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n")
+    writer.write(b"X-Seen-Authorization: Bearer %s\r\n" % TOKEN.encode())
+    writer.write(b"Set-Cookie: sessionid=SECRET-cookie; HttpOnly\r\n")
+    writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    await writer.drain()
+
+
+async def _echoes_the_token_in_html(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    body = b"<html><pre>Authorization: Bearer %s</pre></html>" % TOKEN.encode()
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+    writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    await writer.drain()
+
+
 def _reachable_texts(exc: BaseException) -> list[str]:
     """Every text a logger, a pickle or an error tracker could take from ``exc``."""
     texts = [str(exc), repr(exc), repr(exc.args), repr(vars(exc))]
+    texts += [repr(getattr(exc, "body", b"")), repr(dict(getattr(exc, "headers", {})))]
     texts.append(pickle.dumps(exc).decode("latin-1"))
     texts.append(
         "".join(
@@ -207,7 +227,17 @@ def _reachable_texts(exc: BaseException) -> list[str]:
 
 @pytest.mark.parametrize(
     "handler",
-    [_malformed_status, _reset, _silent, _truncated, _html_502, _html_200, _unauthorized],
+    [
+        _malformed_status,
+        _reset,
+        _silent,
+        _truncated,
+        _html_502,
+        _html_200,
+        _unauthorized,
+        _echoes_the_token,
+        _echoes_the_token_in_html,
+    ],
     ids=[
         "malformed-status-line",
         "reset",
@@ -216,6 +246,8 @@ def _reachable_texts(exc: BaseException) -> list[str]:
         "html-502",
         "html-200",
         "403",
+        "401-echoing-the-token",
+        "html-200-echoing-the-token",
     ],
 )
 async def test_the_token_is_reachable_from_no_error(
