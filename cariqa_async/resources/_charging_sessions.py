@@ -65,7 +65,8 @@ class ChargingSessions(Resource):
             concurrency: pages in flight or buffered ahead of the consumer.
             ordered: ``True`` yields in server order (newest first); ``False``
                 yields pages as they arrive, which can be faster.
-            max_passes, on_inconsistent: override the client's defaults.
+            max_passes: overrides the client's default.
+            on_inconsistent: overrides the client's default.
             verify: walk at least twice, until two consecutive passes agree
                 (``max_passes`` must be at least 2).
 
@@ -135,7 +136,7 @@ class ChargingSessions(Resource):
             AuthenticationError, PermissionDeniedError: the token was refused.
             ClientClosedError: the client was closed during the iteration.
             InvalidArgumentError: ``users_in_flight`` is below 1 (at once).
-            Whatever the ``user_ids`` source or ``on_user_done`` raise.
+            Exception: whatever the ``user_ids`` source or ``on_user_done`` raise.
 
         Example::
 
