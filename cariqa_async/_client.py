@@ -219,7 +219,8 @@ class CariqaClient:
         retry: the full :class:`RetryPolicy` (backoff, Retry-After limit, deadline).
         max_response_size: bodies larger than this many bytes are refused.
         strict: reject unknown fields in responses (for tests that catch API drift).
-        max_passes, on_inconsistent: defaults for list walks; see ``iter()``.
+        max_passes: default for list walks; see ``iter()``.
+        on_inconsistent: default for list walks; see ``iter()``.
 
     Raises:
         ConfigurationError: no token, a malformed token, or an unacceptable base URL

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from .._client import CariqaClient
@@ -23,7 +24,8 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     parser.add_argument(
         "--output",
         type=Path,
-        default=Path("cariqa-demo-sessions.jsonl"),
+        # Not the working directory: the default run writes tens of megabytes.
+        default=Path(tempfile.gettempdir()) / "cariqa-demo-sessions.jsonl",
         help="file to write, replaced if it exists (%(default)s)",
     )
     parser.add_argument(
@@ -75,6 +77,8 @@ async def _demo(args: argparse.Namespace) -> int:
                     progress=progress,
                 )
     print_summary(result, sys.stdout)
+    size = args.output.stat().st_size if args.output.exists() else 0
+    print(f"The export is {args.output} ({size / 1e6:.1f} MB); delete it when you are done.")
     return EXIT_OK if result.ok else EXIT_FAILURES
 
 

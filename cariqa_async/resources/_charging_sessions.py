@@ -66,7 +66,8 @@ class ChargingSessions(Resource):
             concurrency: pages in flight or buffered ahead of the consumer.
             ordered: ``True`` yields in server order (newest first); ``False``
                 yields pages as they arrive, which can be faster.
-            max_passes, on_inconsistent: override the client's defaults.
+            max_passes: overrides the client's default.
+            on_inconsistent: overrides the client's default.
             verify: walk at least twice, until two consecutive passes agree
                 (``max_passes`` must be at least 2).
 
@@ -138,7 +139,7 @@ class ChargingSessions(Resource):
             InvalidArgumentError: ``users_in_flight``, ``page_size`` or ``window``
                 is not an integer of at least 1, or ``on_user_done`` is not
                 callable (at once, not as a failure of each user).
-            Whatever the ``user_ids`` source or ``on_user_done`` raise.
+            Exception: whatever the ``user_ids`` source or ``on_user_done`` raise.
 
         Example::
 

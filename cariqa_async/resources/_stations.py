@@ -37,8 +37,10 @@ class Stations(Resource):
 
         Args:
             distance: the radius in meters (the API's default is 100).
-            connector_types, operators: any of these (sent as repeated parameters).
-            only_available, only_partners: narrow the search.
+            connector_types: any of these (sent as repeated parameters).
+            operators: any of these (sent as repeated parameters).
+            only_available: narrows the search.
+            only_partners: narrows the search.
 
         Raises:
             ValidationError: e.g. a latitude out of range.

@@ -3,11 +3,15 @@
 Registered as the ``cariqa_sandbox`` ``pytest11`` entry point, so installing
 cariqa-async makes the fixture available. The sandbox runs in its own thread on
 its own event loop (:class:`~cariqa_async.sandbox.ThreadedSandbox`), so the
-fixture works the same under pytest-asyncio, anyio, or plain sync tests.
+fixture itself works the same under pytest-asyncio, anyio, or plain sync tests;
+an async test still needs what its runner asks for: ``@pytest.mark.asyncio``
+under pytest-asyncio's default strict mode (none with ``asyncio_mode = "auto"``),
+``@pytest.mark.anyio`` under anyio.
 
 Configure it per test, class or module with the marker, whose keyword
 arguments are those of :class:`~cariqa_async.sandbox.Sandbox`::
 
+    @pytest.mark.asyncio
     @pytest.mark.cariqa_sandbox(seed=3, users=10, latency=0.01)
     async def test_sessions(cariqa_sandbox):
         url = f"{cariqa_sandbox.url}/api/v1/users/"

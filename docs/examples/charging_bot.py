@@ -121,6 +121,7 @@ async def run_bot(
 # --8<-- [end:run_bot]
 
 
+# --8<-- [start:main]
 async def main() -> Summary:
     """Run the bot for a new user of an embedded sandbox and print what it did."""
     async with (
@@ -152,6 +153,9 @@ async def main() -> Summary:
         f"{summary.cost} {summary.currency.upper()}, rated {summary.rating}/5"
     )
     return summary
+
+
+# --8<-- [end:main]
 
 
 if __name__ == "__main__":
