@@ -67,7 +67,8 @@ class _Mismatch(ValueError):
     """A JSON value of the wrong type or format; the message says which."""
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
+    """A value as an error message shows it: its repr, cut to a few dozen characters."""
     text = repr(value)
     return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 3] + "..."
 
@@ -75,20 +76,20 @@ def _shown(value: object) -> str:
 def _structure_str(value: Any, _: type) -> str:
     if type(value) is str:
         return value
-    raise _Mismatch(f"expected a string, got {_shown(value)}")
+    raise _Mismatch(f"expected a string, got {shown(value)}")
 
 
 def _structure_int(value: Any, _: type) -> int:
     if type(value) is int:
         return value
-    raise _Mismatch(f"expected an integer, got {_shown(value)}")
+    raise _Mismatch(f"expected an integer, got {shown(value)}")
 
 
 def _structure_float(value: Any, _: type) -> float:
     kind = type(value)
     if kind is float or kind is int:
         return float(value)
-    raise _Mismatch(f"expected a number, got {_shown(value)}")
+    raise _Mismatch(f"expected a number, got {shown(value)}")
 
 
 def _structure_number_text(value: Any, _: type) -> str:
@@ -97,13 +98,13 @@ def _structure_number_text(value: Any, _: type) -> str:
         return value  # type: ignore[no-any-return]
     if kind is int or (kind is float and math.isfinite(value)):
         return repr(value)  # the shortest text that reads back as the same number
-    raise _Mismatch(f"expected a number or its text, got {_shown(value)}")
+    raise _Mismatch(f"expected a number or its text, got {shown(value)}")
 
 
 def _structure_bool(value: Any, _: type) -> bool:
     if type(value) is bool:
         return value
-    raise _Mismatch(f"expected true or false, got {_shown(value)}")
+    raise _Mismatch(f"expected true or false, got {shown(value)}")
 
 
 _DECIMALS_MAX: Final = 4096
@@ -129,7 +130,7 @@ def _parse_decimal(value: Any, cache: dict[str, Decimal] | None) -> Decimal:
                         cache.clear()  # bounded; the common amounts come back at once
                     cache[value] = number
                 return number
-    raise _Mismatch(f"expected a decimal string, got {_shown(value)}")
+    raise _Mismatch(f"expected a decimal string, got {shown(value)}")
 
 
 def _structure_datetime(value: Any, _: type) -> datetime:
@@ -141,7 +142,7 @@ def _structure_datetime(value: Any, _: type) -> datetime:
             parsed = _parse_iso_fallback(value)
         if parsed is not None and parsed.tzinfo is not None:
             return parsed
-    raise _Mismatch(f"expected an ISO-8601 date-time with a time zone, got {_shown(value)}")
+    raise _Mismatch(f"expected an ISO-8601 date-time with a time zone, got {shown(value)}")
 
 
 def _parse_iso_fallback(value: str) -> datetime | None:
@@ -171,8 +172,8 @@ def _open_enum_hook(*, strict: bool) -> Callable[[Any, type], Any]:
             if not strict:
                 return cls(value)
             known = ", ".join(repr(v) for v in cls._value2member_map_)
-            raise _Mismatch(f"unknown {cls.__name__} {_shown(value)}; known: {known}")
-        raise _Mismatch(f"expected a string, got {_shown(value)}")
+            raise _Mismatch(f"unknown {cls.__name__} {shown(value)}; known: {known}")
+        raise _Mismatch(f"expected a string, got {shown(value)}")
 
     return structure_open_enum
 
@@ -198,7 +199,7 @@ def _sequence_factory(
 
         def structure_sequence(value: Any, _: type) -> Any:
             if type(value) is not list:
-                raise _Mismatch(f"expected a list, got {_shown(value)}")
+                raise _Mismatch(f"expected a list, got {shown(value)}")
             if not detailed:
                 items = [item(element, item_type) for element in value]
                 return value if check_only else build(items)
@@ -235,7 +236,7 @@ def _dict_factory(converter: cattrs.Converter) -> Callable[[Any], Callable[[Any,
 
         def structure_dict(value: Any, cls: type) -> Any:
             if type(value) is not dict:
-                raise _Mismatch(f"expected an object, got {_shown(value)}")
+                raise _Mismatch(f"expected an object, got {shown(value)}")
             return structure(value, cls)
 
         return structure_dict
@@ -267,7 +268,7 @@ def _require_all(
 def _not_a_mapping(structure: Callable[[Any, type], Any]) -> Callable[[Any, type], Any]:
     def hook(value: Any, cls: type) -> Any:
         if not isinstance(value, Mapping):
-            raise _Mismatch(f"expected an object, got {_shown(value)}")
+            raise _Mismatch(f"expected an object, got {shown(value)}")
         return structure(value, cls)
 
     return hook
@@ -501,7 +502,7 @@ class Structurer:
     def array(self, data: Any, cls: type[T], on_error: _ErrorFactory) -> list[T]:
         """Structure a body that is a plain JSON array; errors name ``[i].field``."""
         if type(data) is not list:
-            raise on_error("", f"expected a list, got {_shown(data)}")
+            raise on_error("", f"expected a list, got {shown(data)}")
         return self._run_all(data, cls, on_error, build=True, where="")
 
     def check_many(

@@ -47,7 +47,7 @@ from typing import Any, Final, Generic, Literal, TypedDict, TypeVar
 import attrs
 
 from . import _options
-from ._converter import Structurer
+from ._converter import Structurer, shown
 from .errors import (
     InconsistentPaginationError,
     InconsistentPaginationWarning,
@@ -147,16 +147,16 @@ def read_page(
         link neither text nor null, or (``strict``) an unknown field.
     """
     if not isinstance(data, Mapping):
-        raise on_error("", f"expected a page object, got {_shown(data)}")
+        raise on_error("", f"expected a page object, got {shown(data)}")
     count, results = data.get("count"), data.get("results")
     if type(count) is not int or count < 0:
-        raise on_error("count", f"expected a non-negative integer, got {_shown(count)}")
+        raise on_error("count", f"expected a non-negative integer, got {shown(count)}")
     if not isinstance(results, list):
-        raise on_error("results", f"expected a list, got {_shown(results)}")
+        raise on_error("results", f"expected a list, got {shown(results)}")
     next_link, previous = data.get("next"), data.get("previous")
     for name, link in (("next", next_link), ("previous", previous)):
         if link is not None and type(link) is not str:
-            raise on_error(name, f"expected a URL or null, got {_shown(link)}")
+            raise on_error(name, f"expected a URL or null, got {shown(link)}")
     if strict and not _ENVELOPE.issuperset(data):
         extra = ", ".join(sorted(set(data) - _ENVELOPE))
         raise on_error("", f"unknown field(s): {extra}")
@@ -207,7 +207,7 @@ def read_invoice_page(
         the exception ``on_error(field, message)`` builds.
     """
     if not isinstance(data, Mapping):
-        raise on_error("", f"expected an invoice page object, got {_shown(data)}")
+        raise on_error("", f"expected an invoice page object, got {shown(data)}")
     if "results" in data or "count" in data:
         return read_page(data, number, where=where, status=status, strict=strict, on_error=on_error)
     if "data" not in data:
@@ -218,16 +218,16 @@ def read_invoice_page(
         )
     items = data["data"]
     if type(items) is not list:
-        raise on_error("data", f"expected a list, got {_shown(items)}")
+        raise on_error("data", f"expected a list, got {shown(items)}")
     size = data.get("size")
     if size is not None and (type(size) is not int or size < 0):
-        raise on_error("size", f"expected a non-negative integer or null, got {_shown(size)}")
+        raise on_error("size", f"expected a non-negative integer or null, got {shown(size)}")
     prev_key = "previous_page_id" if "previous_page_id" in data else "prev_page_id"
     next_id = _page_id(data, "next_page_id", on_error)
     prev_id = _page_id(data, prev_key, on_error)
     view_link = data.get("view_link")
     if view_link is not None and type(view_link) is not str:
-        raise on_error("view_link", f"expected a URL or null, got {_shown(view_link)}")
+        raise on_error("view_link", f"expected a URL or null, got {shown(view_link)}")
     if strict:
         extra = set(data) - _DOCS_KEYS
         if extra:
@@ -298,12 +298,7 @@ def _page_id(data: Mapping[str, Any], key: str, on_error: OnError) -> str | None
         return value
     if type(value) is int:
         return str(value)
-    raise on_error(key, f"expected an id (text or integer) or null, got {_shown(value)}")
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    raise on_error(key, f"expected an id (text or integer) or null, got {shown(value)}")
 
 
 def _call_option(check: Callable[..., object], label: str, **options: Any) -> Any:
