@@ -545,6 +545,10 @@ class _FanOut:
         self._tasks = tasks  # shared with the walk, which cancels them on exit
         self._queue: deque[asyncio.Task[RawPage | None]] = deque()  # not yet handed out
         self._numbers: dict[asyncio.Task[RawPage | None], int] = {}
+        # Woken by any page landing. One callback per task, set once: asyncio.wait
+        # over the whole queue would add and remove a callback on every queued task
+        # each time the consumer catches up (~8% of a CPU-bound walk).
+        self._waiter: asyncio.Future[None] | None = None
         self._start_more()
 
     def _start_more(self) -> None:
@@ -553,6 +557,7 @@ class _FanOut:
             number = self._next
             self._next += 1
             task = asyncio.ensure_future(self._land(number))
+            task.add_done_callback(self._wake)
             self._tasks.add(task)
             self._numbers[task] = number
             self._queue.append(task)
@@ -594,6 +599,24 @@ class _FanOut:
         if not task.cancelled():
             task.exception()  # retrieved: a page past the end may fail unseen
 
+    def _wake(self, _: asyncio.Task[RawPage | None]) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _some_landed(self) -> None:
+        """Wait until a queued page lands; raise the first queued page that failed."""
+        self._waiter = waiter = asyncio.get_running_loop().create_future()
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+        for task in self._queue:  # fail fast, whatever page it is
+            if task.done() and not task.cancelled():
+                failure = task.exception()
+                if failure is not None:
+                    raise failure
+
     async def __aiter__(self) -> AsyncGenerator[tuple[int, RawPage | None], None]:
         queue = self._queue
         numbers = self._numbers
@@ -601,13 +624,12 @@ class _FanOut:
             if self._ordered:
                 task = queue[0]
                 if not task.done():
-                    done, _ = await asyncio.wait(queue, return_when=asyncio.FIRST_COMPLETED)
-                    _raise_first_failure(t for t in done if t in numbers)  # fail fast
+                    await self._some_landed()
                     continue  # the queue may have changed: look at its head again
             else:
-                done, _ = await asyncio.wait(queue, return_when=asyncio.FIRST_COMPLETED)
-                landed = [t for t in done if t in numbers]  # not dropped meanwhile
+                landed = [t for t in queue if t.done()]
                 if not landed:
+                    await self._some_landed()
                     continue
                 task = min(landed, key=numbers.__getitem__)
             queue.remove(task)
@@ -615,12 +637,6 @@ class _FanOut:
             self._tasks.discard(task)
             number = numbers.pop(task)
             yield number, task.result()
-
-
-def _raise_first_failure(done: Iterable[asyncio.Task[RawPage | None]]) -> None:
-    for task in done:
-        if not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
 
 
 class _WalkState:
