@@ -107,7 +107,7 @@ def _structure_bool(value: Any, _: type) -> bool:
     raise _Mismatch(f"expected true or false, got {shown(value)}")
 
 
-_DECIMALS_MAX: Final = 4096
+_DECIMALS_MAX: Final = 16384
 _MAGNITUDE: Final = 24
 
 
@@ -293,84 +293,177 @@ _SCALAR_CHECKS: Final[Mapping[Any, str]] = {
 def _fast_structure_fn(
     cls: type, converter: cattrs.Converter, decimals: dict[str, Decimal], *, build: bool = True
 ) -> Callable[[Any, type], Any]:
-    """Generate a flat structure function for an attrs class, with scalar checks inlined.
+    """Generate a flat structure function for an attrs class, with every check inlined.
 
     cattrs' generated functions call one hook per field (two for Optional); for a
     session's ~40 fields those calls cost more than parsing the JSON. This emits
-    the checks inline and calls out only for nested classes and rarer types. It
-    accepts exactly what the hooks above accept (a property test pins that); on
-    any failure it just raises, and the detailed twin converter explains where.
+    the checks inline, nested attrs classes included (one function builds a
+    session and its three parts), and calls out only for rarer types. It accepts
+    exactly what the hooks above accept (a property test pins that); on any
+    failure it just raises, and the detailed twin converter explains where.
 
     With ``build=False`` it only checks, with the very same code, and returns the
     payload unchanged: for exports that write what the API sent.
     """
-    lines = [f"def structure_{cls.__name__}(o, _=None):"]
     env: dict[str, Any] = {
-        "__cl": cls,
         "_decimals": decimals,
         "_decimal": _parse_decimal,
         "_datetime": _structure_datetime,
+        "_fromiso": datetime.fromisoformat,
         "_float": float,
+        "_dict": dict,
+        "_new": object.__new__,
         "_Mismatch": _Mismatch,
         "_MISSING": attrs.NOTHING,
     }
+    lines = [f"def structure_{cls.__name__}(o, _=None):"]
+    result = _emit_class(cls, "o", "", "    ", lines, env, converter, build=build, depth=0)
+    lines.append(f"    return {result}")
+    source = "\n".join(lines)
+    exec(compile(source, f"<cariqa_async structure {cls.__name__}>", "exec"), env)  # noqa: S102
+    return env[f"structure_{cls.__name__}"]  # type: ignore[no-any-return]
+
+
+#: Nested attrs classes deeper than this are structured by a call, not inline.
+_INLINE_DEPTH: Final = 3
+
+
+def _emit_class(
+    cls: type,
+    src: str,
+    prefix: str,
+    indent: str,
+    lines: list[str],
+    env: dict[str, Any],
+    converter: cattrs.Converter,
+    *,
+    build: bool,
+    depth: int,
+) -> str:
+    """Emit the lines that check (and build) ``cls`` from the dict in variable ``src``.
+
+    Returns the expression for the result. Names get ``prefix`` so that inlined
+    nested classes do not clash with their parent's.
+    """
+    env[f"_cl{prefix}"] = cls
     names = []
-    for index, field in enumerate(attrs.fields(attrs.resolve_types(cls))):
-        var = f"v{index}"
+    fields = attrs.fields(attrs.resolve_types(cls))
+    for index, field in enumerate(fields):
+        var = f"v{prefix}{index}"
         names.append(var)
         kind = field.type
         optional = _is_optional(kind)
         if optional:
             kind = next(arg for arg in typing.get_args(kind) if arg is not NoneType)
         if field.default is attrs.NOTHING:
-            lines.append(f"    {var} = o[{field.name!r}]")
+            lines.append(f"{indent}{var} = {src}[{field.name!r}]")
             branch = "if"
         else:
             # An absent field takes its default as is: the default (e.g. an empty
             # tuple) is no JSON value and must not meet the JSON checks.
-            env[f"_d{index}"] = field.default
-            lines.append(f"    {var} = o.get({field.name!r}, _MISSING)")
-            lines.append(f"    if {var} is _MISSING: {var} = _d{index}")
+            env[f"_d{prefix}{index}"] = field.default
+            lines.append(f"{indent}{var} = {src}.get({field.name!r}, _MISSING)")
+            lines.append(f"{indent}if {var} is _MISSING: {var} = _d{prefix}{index}")
             branch = "elif"
         check = _SCALAR_CHECKS.get(kind)
         if check is not None:
             test = check.format(v=var)
             if optional:
                 test = f"{var} is None or {test}"
-            lines.append(f"    {branch} not ({test}): raise _Mismatch()")
+            lines.append(f"{indent}{branch} not ({test}): raise _Mismatch()")
             continue
-        lines.append(f"    {branch} {var} is not None:" if optional else f"    {branch} True:")
+        lines.append(
+            f"{indent}{branch} {var} is not None:" if optional else f"{indent}{branch} True:"
+        )
+        inner = indent + "    "
         if kind is Decimal:
             # Money repeats ("0.00" several times per session) and Decimals are
             # immutable, so parsed values are shared through a small cache.
-            lines.append(f"        d = _decimals.get({var})")
-            lines.append(f"        {var} = _decimal({var}, _decimals) if d is None else d")
+            lines.append(f"{inner}d = _decimals.get({var})")
+            lines.append(f"{inner}{var} = _decimal({var}, _decimals) if d is None else d")
         elif kind is float:
-            lines.append(f"        if type({var}) is int: {var} = _float({var})")
-            lines.append(f"        elif type({var}) is not float: raise _Mismatch()")
+            lines.append(f"{inner}if type({var}) is int: {var} = _float({var})")
+            lines.append(f"{inner}elif type({var}) is not float: raise _Mismatch()")
         elif kind is datetime:
-            lines.append(f"        {var} = _datetime({var}, None)")
+            # fromisoformat first; _datetime knows the forms it does not (3.10).
+            lines.append(f"{inner}if type({var}) is not str: raise _Mismatch()")
+            lines.append(f"{inner}try: {var} = _fromiso({var})")
+            lines.append(f"{inner}except ValueError: {var} = _datetime({var}, None)")
+            lines.append(f"{inner}if {var}.tzinfo is None: raise _Mismatch()")
+        elif attrs.has(kind) and depth < _INLINE_DEPTH and _inlinable(kind, converter):
+            # A JSON object only: the hook it replaces rejects anything else too
+            # (by failing to look a field up), and so does this.
+            lines.append(f"{inner}if type({var}) is not _dict: raise _Mismatch()")
+            nested = _emit_class(
+                kind,
+                var,
+                f"{prefix}{index}_",
+                inner,
+                lines,
+                env,
+                converter,
+                build=build,
+                depth=depth + 1,
+            )
+            if nested != var:
+                lines.append(f"{inner}{var} = {nested}")
         else:
-            env[f"_h{index}"] = converter.get_structure_hook(kind)
-            env[f"_t{index}"] = kind
-            lines.append(f"        {var} = _h{index}({var}, _t{index})")
+            env[f"_h{prefix}{index}"] = converter.get_structure_hook(kind)
+            env[f"_t{prefix}{index}"] = kind
+            lines.append(f"{inner}{var} = _h{prefix}{index}({var}, _t{prefix}{index})")
     if not build:
-        lines.append("    return o")
+        return src
+    result = f"r{prefix}"
+    builder = _builder(cls) if _plain_slotted(cls) else None
+    if builder is not None:
+        # A frozen class's __init__ calls object.__setattr__ once per field (~80 ns
+        # each, 42 per session). Its mutable twin takes plain attribute stores
+        # (~15 ns), and the finished object then becomes the frozen class itself.
+        env[f"_b{prefix}"] = builder
+        lines.append(f"{indent}{result} = _new(_b{prefix})")
+        for index, field in enumerate(fields):
+            lines.append(f"{indent}{result}.{field.name} = v{prefix}{index}")
+        lines.append(f"{indent}{result}.__class__ = _cl{prefix}")
     elif _plain_slotted(cls):
-        # A frozen class's __init__ goes through object.__setattr__ per field; for
-        # plain slotted classes (no validators, converters or init hooks) setting
-        # the slots directly builds the identical object ~25% faster.
-        env["_new"] = object.__new__
-        lines.append("    self = _new(__cl)")
-        for index, field in enumerate(attrs.fields(cls)):
-            env[f"_s{index}"] = getattr(cls, field.name).__set__
-            lines.append(f"    _s{index}(self, v{index})")
-        lines.append("    return self")
+        # Setting the slots through their descriptors skips __init__'s
+        # object.__setattr__ calls: the identical object, ~25% faster.
+        lines.append(f"{indent}{result} = _new(_cl{prefix})")
+        for index, field in enumerate(fields):
+            env[f"_s{prefix}{index}"] = getattr(cls, field.name).__set__
+            lines.append(f"{indent}_s{prefix}{index}({result}, v{prefix}{index})")
     else:
-        lines.append(f"    return __cl({', '.join(names)})")
-    source = "\n".join(lines)
-    exec(compile(source, f"<cariqa_async structure {cls.__name__}>", "exec"), env)  # noqa: S102
-    return env[f"structure_{cls.__name__}"]  # type: ignore[no-any-return]
+        lines.append(f"{indent}{result} = _cl{prefix}({', '.join(names)})")
+    return result
+
+
+def _inlinable(cls: type, converter: cattrs.Converter) -> bool:
+    """Whether ``cls`` is structured by this converter's generated fast hook.
+
+    A class with a hook of its own (registered for it) keeps that hook.
+    """
+    return getattr(converter.get_structure_hook(cls), "__name__", "") == f"structure_{cls.__name__}"
+
+
+@functools.cache
+def _builder(cls: type) -> type | None:
+    """A mutable class with ``cls``'s exact memory layout, or None if there is none.
+
+    An object built as the twin can be turned into a ``cls`` by assigning its
+    ``__class__``: Python allows that between classes whose slots are the same.
+    That is checked here once, on a probe; a class it does not hold for (one with
+    a ``__weakref__`` slot, or on an interpreter that refuses) is built through
+    its slot descriptors instead.
+    """
+    slots = tuple(getattr(cls, "__slots__", ()))
+    if not slots or "__weakref__" in slots or "__dict__" in slots:
+        return None
+    twin = type(f"_{cls.__name__}Builder", (), {"__slots__": slots, "__module__": __name__})
+    probe: Any = object.__new__(twin)
+    try:
+        probe.__class__ = cls
+    except TypeError:
+        return None
+    return twin
 
 
 def _plain_slotted(cls: type) -> bool:

@@ -6,7 +6,7 @@ from ._api_enums import AccountType
 from ._fields import may_be_absent
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class BillingDetails:
     """Who a user's invoices are made out to (``ConnectAPIBillingDetails``).
 

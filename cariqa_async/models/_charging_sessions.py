@@ -6,7 +6,7 @@ from decimal import Decimal
 import attrs
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class StationInfo:
     """Where a session took place (``StationInfo``). Every field may be ``None``.
 
@@ -26,7 +26,7 @@ class StationInfo:
     longitude: str | None = None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class SessionPrices:
     """The prices shown to the user for a session (``user_facing_session_prices``).
 
@@ -44,7 +44,7 @@ class SessionPrices:
     currency: str | None = None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class SessionCost:
     """What a session cost (``session_cost``, the API's ``ConnectAPIPAYGSummary``).
 
@@ -66,7 +66,7 @@ class SessionCost:
     invoice_view: str | None = None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class ChargingSession:
     """One charging session of a user (``ConnectAPIChargingSession``).
 

@@ -10,7 +10,7 @@ from ._fields import may_be_absent
 __all__ = ["Invoice", "InvoicePage"]
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Invoice:
     """One invoice of a user (``ConnectAPIInvoiceList``).
 
@@ -33,7 +33,7 @@ class Invoice:
     view_link: str | None = may_be_absent()
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class InvoicePage:
     """One page of a user's invoices, in either of the two shapes the API is known by.
 

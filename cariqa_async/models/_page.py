@@ -7,7 +7,7 @@ import attrs
 T = TypeVar("T")
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Page(Generic[T]):
     """One page of a Django REST Framework page-number list.
 

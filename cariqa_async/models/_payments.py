@@ -8,7 +8,7 @@ from ._api_enums import PaymentMethodType
 from ._fields import may_be_absent
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Card:
     """The card behind a payment method (``ConnectAPICardPM``).
 
@@ -26,7 +26,7 @@ class Card:
     cardholder_name: str | None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class PaymentMethod:
     """A user's saved payment method (``ConnectAPIPM``).
 
@@ -46,7 +46,7 @@ class PaymentMethod:
     created_at: str
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class SetupIntent:
     """A Stripe setup intent for adding a payment method (``ConnectAPISetupIntent``).
 
@@ -70,7 +70,7 @@ class SetupIntent:
         )
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Debt:
     """An unpaid charging session the user must pay on their device (``ConnectAPIDebt``).
 

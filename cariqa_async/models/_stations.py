@@ -8,7 +8,7 @@ import attrs
 from ._api_enums import Amenity, EvseStatus, Speed, StationStatus, Weekday
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Coordinates:
     """Where a station is (``Coordinates``), as the API sends it: decimal text.
 
@@ -21,14 +21,14 @@ class Coordinates:
     longitude: str
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Contact:
     """How to reach a station's operator (``Contact``)."""
 
     phone: str | None = None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class OperatorInfo:
     """The operator (CPO) of a station (``OCPIOperatorInfo``).
 
@@ -41,7 +41,7 @@ class OperatorInfo:
     contact: Contact | None = None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Evse:
     """One charging point of a station (``ConnectAPIEvse``).
 
@@ -55,7 +55,7 @@ class Evse:
     status: EvseStatus
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class RegularHours:
     """One opening period (``ConnectAPIRegularHours``).
 
@@ -69,7 +69,7 @@ class RegularHours:
     weekday: Weekday | None = None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class OpeningTimes:
     """When a station can be used (``ConnectAPIOpeningTimes``).
 
@@ -82,7 +82,7 @@ class OpeningTimes:
     regular_hours: tuple[RegularHours, ...]
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class PriceItem:
     """One tariff element, valid in a time and date window (``TimePriceItem``).
 
@@ -109,7 +109,7 @@ class PriceItem:
     blocking_cap: Decimal | None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Prices:
     """A price group's tariff by component (``ConnectAPIPrices``).
 
@@ -133,7 +133,7 @@ class Prices:
     starting_fee: dict[str, tuple[PriceItem, ...]] | None = None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class PriceGroup:
     """The prices of a set of a station's EVSEs (``ConnectAPIPriceGroup``).
 
@@ -159,7 +159,7 @@ class PriceGroup:
     is_fallback: bool = False
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Station:
     """A charging station (``ConnectAPIStation``).
 
@@ -193,7 +193,7 @@ class Station:
     logo_url: str | None = None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Partner:
     """A partner operator, to filter stations by (``ConnectAPIPartnerFilterOperator``).
 

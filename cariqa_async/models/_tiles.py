@@ -8,7 +8,7 @@ from ._api_enums import Speed, StationStatus, TilePriceType
 from ._fields import NumberText, may_be_absent
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TileGeometry:
     """Where a tile feature is (``TilesGeometryPoint``).
 
@@ -24,7 +24,7 @@ class TileGeometry:
     type: str = "Point"
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TileProperties:
     """What a tile feature shows (``TilesProperty``).
 
@@ -45,14 +45,14 @@ class TileProperties:
     operator_id: str | None = may_be_absent()
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TileCustomProperties:
     """Cariqa's additions to a tile feature (``TilesCustomProperties``)."""
 
     is_partner: bool
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TilePriceProperties:
     """The price a tile feature shows (``TilesPriceProperties``).
 
@@ -66,7 +66,7 @@ class TilePriceProperties:
     currency: str
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class TileFeature:
     """One station or cluster of stations on a map tile (``TilesFeatureCollection``).
 
@@ -87,7 +87,7 @@ class TileFeature:
     price_properties: TilePriceProperties | None = None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class Tile:
     """The stations on a map tile, as a GeoJSON-like collection (``ConnectAPITileResponse``).
 

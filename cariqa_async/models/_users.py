@@ -5,14 +5,14 @@ import attrs
 from ._api_enums import Locale
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class UserCustomProperties:
     """Platform-owned properties of a user (``ConnectAPIUserCustomProperties``)."""
 
     external_id: str | None = None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)
 class User:
     """A user of the platform (``ConnectAPIUser``).
 

@@ -5,12 +5,18 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cariqa_async import ChargingSession, SessionCost, StationInfo, User
-from cariqa_async._converter import Structurer, _parse_iso_fallback, _structure_datetime
+from cariqa_async import ChargingSession, SessionCost, SessionPrices, StationInfo, User
+from cariqa_async._converter import (
+    Structurer,
+    _builder,
+    _parse_iso_fallback,
+    _structure_datetime,
+)
 from cariqa_async._pagination import structure_page
 from tests import strategies
 
@@ -245,3 +251,52 @@ def test_datetime_fallback_parser_for_python_3_10(text: str, expected: datetime)
 def test_datetime_fallback_rejects_nonsense() -> None:
     assert _parse_iso_fallback("2026-13-45T99:99:99Z") is None
     assert _parse_iso_fallback("not a date") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(strategies.sessions)
+def test_fast_path_builds_exactly_what_cattrs_builds(raw: dict[str, Any]) -> None:
+    # The fast path builds each model as a mutable twin and then turns it into the
+    # frozen class; cattrs' own code calls __init__. The results must be the same.
+    fast = FAST.one(raw, ChargingSession, Boom)
+    reference = FAST._detailed.structure(raw, ChargingSession)
+    assert attrs.asdict(fast) == attrs.asdict(reference)
+    assert fast == reference
+    for name, part in (
+        ("station_info", StationInfo),
+        ("session_cost", SessionCost),
+        ("user_facing_session_prices", SessionPrices),
+    ):
+        model = getattr(fast, name)
+        assert type(model) is part
+        assert model == getattr(reference, name)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            model.currency = "x"
+    assert type(fast) is ChargingSession
+    assert hash(fast) == hash(reference)
+
+
+@attrs.frozen(slots=True)  # with a __weakref__ slot: no twin can take its layout
+class _WithWeakref:
+    name: str
+    amount: Decimal
+    when: datetime | None = None
+
+
+@attrs.frozen(slots=True, weakref_slot=False)
+class _Outer:
+    inner: _WithWeakref
+    count: int
+
+
+def test_a_class_with_a_weakref_slot_is_built_without_a_twin() -> None:
+    assert _builder(_WithWeakref) is None
+    assert _builder(_Outer) is not None
+    raw = {"inner": {"name": "a", "amount": "1.50"}, "count": 2}
+    built = FAST.one(raw, _Outer, Boom)
+    assert built == _Outer(_WithWeakref("a", Decimal("1.50")), 2)
+    assert type(built) is _Outer
+    assert type(built.inner) is _WithWeakref
+    with pytest.raises(Boom) as info:
+        FAST.one({"inner": {"name": "a", "amount": 1.5}, "count": 2}, _Outer, Boom)
+    assert info.value.field == "inner.amount"
