@@ -47,6 +47,10 @@ def _describe_users(key: Any) -> str:
     return "an unknown users list"
 
 
+def _describe_shard(shard: Any) -> str:
+    return "every user" if shard is None else f"shard {shard} (--shard {shard})"
+
+
 @attrs.define
 class Completed:
     """What an earlier run left: each completed user's (sessions, digest), and their sum."""
@@ -101,6 +105,12 @@ class Checkpoint:
                 f"{self.path} was written for {_describe_users(header.get('users'))}, but "
                 f"this run exports {_describe_users(self._header['users'])}; resume with "
                 "the same users, or start over with overwrite (--overwrite)"
+            )
+        if header.get("shard") != self._header.get("shard"):
+            raise CheckpointError(
+                f"{self.path} was written for {_describe_shard(header.get('shard'))}, but "
+                f"this run exports {_describe_shard(self._header.get('shard'))}; resume with "
+                "the same shard, or start over with overwrite (--overwrite)"
             )
         for line in lines:
             try:
