@@ -394,8 +394,6 @@ async def export_command(args: argparse.Namespace, saved: _Saved | None = None) 
     client = make_client(args)
     async with client:
         user_ids = await _user_ids(args, client)
-        if args.shard is not None:
-            user_ids = args.shard.select(user_ids)
         if plan.note:
             print(plan.note, file=sys.stderr)
         if plan.overwrite:
@@ -418,7 +416,8 @@ async def export_command(args: argparse.Namespace, saved: _Saved | None = None) 
                     overwrite=plan.overwrite,
                     users_in_flight=args.users_in_flight,
                     page_size=args.page_size,
-                    users_total=len(user_ids),
+                    # With a shard, the exporter counts the shard's users.
+                    users_total=len(user_ids) if args.shard is None else None,
                     progress=report,
                     # The platform's users may come and go between runs: pinning
                     # the list would make such an export impossible to resume.
@@ -470,6 +469,8 @@ async def _export_with_workers(args: argparse.Namespace, saved: _Saved) -> int:
 def main_export(args: argparse.Namespace) -> int:
     """Entry of ``export``."""
     saved = _Saved()
+    if args.worker is not None:
+        return run(lambda: export_command(args, saved), args)  # the parent says what to do
     return run(
         lambda: export_command(args, saved), args, stopped=lambda: _continue_hint(args, saved)
     )

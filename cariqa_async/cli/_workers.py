@@ -40,11 +40,20 @@ from ..export._exporter import _export, _parquet_temporary, _paths, check_target
 from ..export._files import side_files
 from ..export._merge import Manifest, Parts, leftovers, merged_totals, totals_of
 from ..export._shard import WHOLE
-from ._common import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, UsageError, log_handler, make_client
+from ._common import (
+    EXIT_FAILURES,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    UsageError,
+    log_handler,
+    make_client,
+)
 
 #: How long stopped workers get to commit and exit before they are killed: a hang
-#: guard only (a worker stops within a request's time).
-STOP_GRACE = 60.0
+#: guard only (a worker stops within a request's time; a kill loses nothing that
+#: was committed, and a resume redoes the rest).
+STOP_GRACE = 30.0
 
 _log = logging.getLogger(LOGGER_NAME)
 
@@ -90,7 +99,9 @@ def _read_users() -> list[str]:
 
 
 def _watch_parent() -> Callable[[], None]:
-    """Stop as on SIGTERM when stdin closes; returns the function that stops watching."""
+    """Stop as on SIGTERM when stdin closes (the parent is gone, and with it whoever
+    would kill a worker that hangs: so exit anyway after :data:`STOP_GRACE`).
+    Returns the function that stops watching."""
     loop = asyncio.get_running_loop()
     fd = sys.stdin.fileno()
 
@@ -98,6 +109,7 @@ def _watch_parent() -> Callable[[], None]:
         if not os.read(fd, 4096):
             loop.remove_reader(fd)
             os.kill(os.getpid(), signal.SIGTERM)
+            loop.call_later(STOP_GRACE, os._exit, EXIT_TERMINATED)
 
     loop.add_reader(fd, readable)
 
