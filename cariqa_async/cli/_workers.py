@@ -342,6 +342,7 @@ async def run_workers(
         _Worker(k, shard, shard.select(user_ids))
         for k, shard in enumerate(base.split(args.workers))
     ]
+    users_total = sum(len(worker.users) for worker in workers)  # this machine's shard
     if plan.resume:
         plan.parts.drop_unvouched()
     else:
@@ -358,7 +359,7 @@ async def run_workers(
         snapshots = [w.last for w in workers if w.last is not None]
         progress(
             ExportProgress(
-                users_total=len(user_ids),
+                users_total=users_total,
                 users_done=sum(p.users_done for p in snapshots),
                 users_skipped=sum(p.users_skipped for p in snapshots),
                 users_failed=sum(p.users_failed for p in snapshots),
