@@ -18,11 +18,23 @@ The sandbox (``cariqa_async.sandbox``, zero latency) runs in a separate process
    time, so it is shown for reference only). Targets: peak < 150 MB, and
    "roughly flat": the 10^6 peak within +50 MB of the 10^4 peak.
 
+3. Workers (only with ``--workers 1,2``): the real command line,
+   ``python -m cariqa_async export --workers W``, against a light server in its
+   own process (``_users_server.py``: ``--workers-users`` users of 1,000 sessions,
+   pages rendered once, a fixed latency of ``--latency`` s per request) with a
+   high ``--workers-concurrency`` (64), so that the client's CPU is the bound.
+   Reports sessions/s per W (wall time of the whole command, median of
+   ``--repeat`` rounds after a warm-up), the speed-up against W=1, and each
+   worker's peak RSS (its ``VmHWM``, which the CLI logs at ``-v``): "flat" means
+   the per-worker peak does not grow with W. The speed-up is reported, not
+   judged: on 2 cores shared with the server, expect well under 2x.
+
 Every export is checked: no failures, and as many records in the file as the
 users have sessions. Exits 0 whether or not targets are met.
 
     python bench/export.py --users 300 --repeat 7
     python bench/export.py --skip-million --formats jsonl
+    python bench/export.py --workers 1,2 --skip-throughput --skip-memory
 """
 
 from __future__ import annotations
@@ -31,6 +43,8 @@ import argparse
 import asyncio
 import csv
 import functools
+import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -43,6 +57,7 @@ from pathlib import Path
 import aiohttp
 import orjson
 from _export_server import SandboxProcess, python
+from _users_server import UsersServerProcess
 
 from cariqa_async import CariqaClient
 from cariqa_async.export import export_sessions
@@ -275,6 +290,66 @@ def report_memory(args: argparse.Namespace, runs: dict[int, dict[str, float]]) -
         print(f"{label:<40}{value:>10}  {target:<10} {'PASS' if passed else 'MISS'}")
 
 
+_PEAK = re.compile(r"^info: (export|worker \d+): peak RSS ([\d.]+) MB$", re.M)
+
+
+def workers_run(
+    args: argparse.Namespace, sb: UsersServerProcess, workers: int, users: Path, workdir: Path
+) -> tuple[float, list[float]]:
+    """One CLI export with ``workers`` processes: (wall seconds, each process's peak RSS MB)."""
+    output = workdir / "workers.jsonl"
+    argv = [*python(), "-m", "cariqa_async", "export", "--users-file", str(users)]
+    argv += ["--output", str(output), "--overwrite", "--base-url", sb.url, "-v"]
+    argv += ["--workers", str(workers), "--concurrency", str(args.workers_concurrency)]
+    argv += ["--users-in-flight", str(args.workers_concurrency), "--page-size", str(PAGE_SIZE)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARIQA_")}
+    env["CARIQA_TOKEN"] = "bench-token"  # by the environment, as the CLI wants it
+    wall = time.perf_counter()
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - wall
+    if proc.returncode != 0:
+        raise RuntimeError(f"--workers {workers} export failed (exit {proc.returncode}):\n"
+                           f"{proc.stderr[-2000:]}")  # fmt: skip
+    check(f"--workers {workers} file", count_records(output, "jsonl"), sb.total)
+    output.unlink()
+    peaks = [float(mb) for _, mb in _PEAK.findall(proc.stderr)]
+    if len(peaks) != (1 if workers == 1 else workers):
+        raise RuntimeError(f"--workers {workers}: no peak RSS lines in:\n{proc.stderr[-2000:]}")
+    return wall, peaks
+
+
+def measure_workers(args: argparse.Namespace, workdir: Path) -> None:
+    with UsersServerProcess(users=args.workers_users, pages=10, latency=args.latency) as sb:
+        users = workdir / "users.txt"
+        users.write_text("\n".join(sb.user_ids) + "\n", encoding="utf-8")
+        walls: dict[int, list[float]] = {w: [] for w in args.workers}
+        peaks: dict[int, list[float]] = {w: [] for w in args.workers}
+        order = list(args.workers)
+        for rep in range(-1, args.repeat):  # -1: the warm-up
+            shift = max(rep, 0) % len(order)
+            for workers in order[shift:] + order[:shift]:
+                wall, peak = workers_run(args, sb, workers, users, workdir)
+                if rep >= 0:
+                    walls[workers].append(wall)
+                    peaks[workers].append(max(peak))
+    print(
+        f"export --workers: {len(sb.user_ids)} users, {sb.total:,} sessions, pages of "
+        f"{PAGE_SIZE}, {args.latency * 1000:g} ms latency; --concurrency "
+        f"{args.workers_concurrency} in total (--users-in-flight the same); {os.cpu_count()} "
+        f"cores shared with the server; the CLI's wall time, median of R={args.repeat} after "
+        "a warm-up"
+    )
+    print(f"{'workers':>8}{'sess/s':>10}{'median':>9}{'min':>9}{'max':>9}{'speed-up':>10}"
+          f"{'peak RSS per worker (worst)':>30}")  # fmt: skip
+    base = statistics.median(walls[order[0]])
+    for workers in order:
+        median = statistics.median(walls[workers])
+        print(
+            f"{workers:>8}{sb.total / median:>10,.0f}{median:>8.2f}s{min(walls[workers]):>8.2f}s"
+            f"{max(walls[workers]):>8.2f}s{base / median:>9.2f}x{max(peaks[workers]):>27.1f} MB"
+        )
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=300, help="throughput: users (300)")
@@ -289,7 +364,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-million", action="store_true", help="memory: no 10^6 export")
     parser.add_argument("--skip-throughput", action="store_true", help="memory part only")
     parser.add_argument("--skip-memory", action="store_true", help="throughput part only")
+    parser.add_argument(
+        "--workers", default=None, help="workers part: the CLI with these --workers (e.g. 1,2)"
+    )
+    parser.add_argument("--workers-users", type=int, default=200, help="workers: users (200)")
+    parser.add_argument(
+        "--workers-concurrency", type=int, default=64, help="workers: --concurrency (64)"
+    )
+    parser.add_argument("--latency", type=float, default=0.05, help="workers: seconds (0.05)")
     args = parser.parse_args(argv)
+    if args.workers is not None:
+        try:
+            args.workers = [int(w) for w in args.workers.split(",") if w.strip()]
+        except ValueError:
+            parser.error("--workers: numbers, e.g. 1,2")
+        if not args.workers or min(args.workers) < 1:
+            parser.error("--workers: numbers of at least 1, e.g. 1,2")
     args.formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
     if any(f not in FORMATS for f in args.formats):
         parser.error(f"--formats: choose from {','.join(FORMATS)}")
@@ -319,6 +409,10 @@ def main(argv: list[str] | None = None) -> int:
             sizes = [10**4, 10**5] + ([] if args.skip_million else [10**6])
             runs = {total: memory_run(args, total, workdir) for total in sizes}
             report_memory(args, runs)
+        if args.workers is not None:
+            if not (args.skip_throughput and args.skip_memory):
+                print()
+            measure_workers(args, workdir)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -18,10 +18,12 @@ from ..export import (
     ExportFormat,
     ExportProgress,
     ExportResult,
+    Shard,
     UnreachableError,
     export_sessions,
 )
 from ..export._exporter import _paths, check_target
+from ..export._merge import manifest_path
 from ._common import (
     EXIT_FAILURES,
     EXIT_OK,
@@ -30,6 +32,7 @@ from ._common import (
     add_verbosity_arguments,
     make_client,
     positive_int,
+    resolve_token,
     run,
 )
 from ._progress import progress_for
@@ -51,6 +54,8 @@ EXTENSIONS = {
 _EPILOG = """examples:
   cariqa-async export --all-users --output sessions.csv
   cariqa-async export --users-file users.txt --output sessions.parquet --resume
+  cariqa-async export --all-users --workers 4 --concurrency 64 --output sessions.jsonl
+  cariqa-async export --all-users --shard "$JOB_COMPLETION_INDEX/8" --output part.jsonl
 
 --resume is safe to use every time (a cron job): it continues an interrupted
 export, and starts a fresh one when there is nothing to continue.
@@ -109,9 +114,36 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
         metavar="N",
         help="users exported at once (%(default)s)",
     )
+    scale = parser.add_argument_group("scaling out")
+    scale.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="processes on this machine, each with 1/N of the users, --concurrency, "
+        "--rate-limit and --users-in-flight; one output file (%(default)s)",
+    )
+    scale.add_argument(
+        "--shard",
+        type=shard_arg,
+        default=None,
+        metavar="K/N",
+        help="export only shard K (0 to N-1) of N of the users, split by a stable hash: "
+        "N machines, one shard each, share an export with no coordination",
+    )
+    # A worker of --workers: its sub-shard; users on stdin, progress on stdout.
+    parser.add_argument("--worker", type=shard_arg, default=None, help=argparse.SUPPRESS)
     add_connection_arguments(parser)
     add_verbosity_arguments(parser)
     return parser
+
+
+def shard_arg(text: str) -> Shard:
+    """``argparse`` type: ``K/N``, shard K (0 to N-1) of N."""
+    try:
+        return Shard.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def read_user_ids(path: Path) -> list[str]:
@@ -256,14 +288,26 @@ def plan_export(args: argparse.Namespace) -> Plan:
     if args.overwrite:
         return plan
     data, _ = _paths(output, fmt)
+    manifest = manifest_path(output)
     if not args.resume:
-        for path in (output, checkpoint, data):
+        for path in (output, checkpoint, data, manifest):
             if path.exists():
                 raise UsageError(
                     f"{path} already exists: add --resume to continue that export, "
                     "or --overwrite to replace it"
                 )
         return plan
+    if manifest.exists() and args.worker is None:
+        from ..export._merge import Manifest
+
+        try:
+            workers = getattr(Manifest.read(output), "workers", "N")
+        except ExportError:
+            workers = "N"
+        raise UsageError(
+            f"{output} was started with --workers {workers}: resume it with --workers "
+            f"{workers}, or start over with --overwrite"
+        )
     if checkpoint.exists():
         return plan
     if output.exists():
@@ -340,12 +384,22 @@ def _continue_hint(args: argparse.Namespace, saved: _Saved) -> str:
 async def export_command(args: argparse.Namespace, saved: _Saved | None = None) -> int:
     """Run ``export``; returns the exit code."""
     saved = saved or _Saved()
+    if args.worker is not None:
+        from ._workers import worker_command
+
+        return await worker_command(args, plan_export(args))
+    if args.workers > 1:
+        return await _export_with_workers(args, saved)
     plan = plan_export(args)
     client = make_client(args)
     async with client:
         user_ids = await _user_ids(args, client)
         if plan.note:
             print(plan.note, file=sys.stderr)
+        if plan.overwrite:
+            from ._workers import clean_start
+
+            clean_start(args.output, plan.format)  # a --workers export's files too
         with progress_for() as progress:
 
             def report(snapshot: ExportProgress) -> None:
@@ -362,12 +416,14 @@ async def export_command(args: argparse.Namespace, saved: _Saved | None = None) 
                     overwrite=plan.overwrite,
                     users_in_flight=args.users_in_flight,
                     page_size=args.page_size,
-                    users_total=len(user_ids),
+                    # With a shard, the exporter counts the shard's users.
+                    users_total=len(user_ids) if args.shard is None else None,
                     progress=report,
                     # The platform's users may come and go between runs: pinning
                     # the list would make such an export impossible to resume.
                     users_may_change=args.all_users,
                     stop_when_unreachable=UNREACHABLE_USERS,
+                    shard=args.shard,
                 )
             except UnreachableError as exc:
                 print(f"error: {exc}", file=sys.stderr)
@@ -375,13 +431,46 @@ async def export_command(args: argparse.Namespace, saved: _Saved | None = None) 
                 return EXIT_FAILURES
             except ExportError as exc:
                 raise UsageError(str(exc)) from None
+    from ._workers import log_peak, peak_rss_kib
+
+    log_peak("export", peak_rss_kib())
     print_summary(result, sys.stdout)
     return EXIT_OK if result.ok else EXIT_FAILURES
+
+
+async def _export_with_workers(args: argparse.Namespace, saved: _Saved) -> int:
+    """``--workers N``: list the users once, run N worker processes, merge their parts."""
+    from ._workers import already_merged, plan_workers, run_workers
+
+    plan = plan_workers(args)
+    if plan.done is not None:
+        print_summary(already_merged(args.output, plan), sys.stdout)
+        return EXIT_OK
+    token = resolve_token(args.token)
+    client = make_client(argparse.Namespace(**{**vars(args), "token": token}))
+    async with client:
+        user_ids = await _user_ids(args, client)
+    if plan.note:
+        print(plan.note, file=sys.stderr)
+    with progress_for() as progress:
+
+        def report(snapshot: ExportProgress) -> None:
+            saved(snapshot)
+            progress(snapshot)
+
+        code, result = await run_workers(args, plan, token, user_ids, report)
+    if result is not None:
+        print_summary(result, sys.stdout)
+    if code == EXIT_FAILURES and result is None:
+        print(_continue_hint(args, saved), file=sys.stderr)
+    return code
 
 
 def main_export(args: argparse.Namespace) -> int:
     """Entry of ``export``."""
     saved = _Saved()
+    if args.worker is not None:
+        return run(lambda: export_command(args, saved), args)  # the parent says what to do
     return run(
         lambda: export_command(args, saved), args, stopped=lambda: _continue_hint(args, saved)
     )

@@ -7,6 +7,9 @@ Example::
 
     async with CariqaClient(token) as client:
         result = await export_sessions(client, user_ids, "sessions.csv", format="csv")
+
+One shard of the users (``Shard(3, 8)``: shard 3 of 8) per machine splits an export
+with no coordination: ``export_sessions(..., shard="3/8")``.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from ._exporter import (
     export_sessions,
 )
 from ._records import columns
+from ._shard import Shard
 
 __all__ = [
     "ExportError",
     "ExportFormat",
     "ExportProgress",
     "ExportResult",
+    "Shard",
     "UnreachableError",
     "columns",
     "export_sessions",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterable, Collection, Iterable
+from collections.abc import AsyncIterable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -47,12 +47,43 @@ def _describe_users(key: Any) -> str:
     return "an unknown users list"
 
 
+def _describe_shard(shard: Any) -> str:
+    return "every user" if shard is None else f"shard {shard} (--shard {shard})"
+
+
 @attrs.define
 class Completed:
     """What an earlier run left: each completed user's (sessions, digest), and their sum."""
 
     users: dict[Any, tuple[int, int]] = attrs.Factory(dict)
     totals: Tally = attrs.Factory(Tally)
+
+
+def completed_users(path: Path) -> Completed:
+    """The users a checkpoint lists, whatever export its header describes.
+
+    For a caller that checked the header already, or that needs no check: the
+    ``--workers`` merge, which sums its workers' checkpoints.
+    """
+    lines = complete_lines(path)
+    next(lines, None)  # the header
+    return _entries(lines)
+
+
+def _entries(lines: Iterator[bytes]) -> Completed:
+    completed = Completed()
+    for line in lines:
+        try:
+            entry = orjson.loads(line)
+            user_id = entry["user_id"]
+            tally = Tally.from_json(entry)
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, ArithmeticError):
+            continue  # a torn line that happened to end in a newline: not durable
+        if user_id in completed.users:
+            continue  # only the exporter's bookkeeping could repeat one; keep the first
+        completed.users[user_id] = (tally.sessions, tally.digest)
+        completed.totals.add(tally)
+    return completed
 
 
 class Checkpoint:
@@ -79,7 +110,6 @@ class Checkpoint:
             CheckpointError: the file is not a checkpoint of an export like this
                 one: not ours, another format or version, or other users.
         """
-        completed = Completed()
         lines = complete_lines(self.path)
         try:
             header = orjson.loads(next(lines))
@@ -102,18 +132,13 @@ class Checkpoint:
                 f"this run exports {_describe_users(self._header['users'])}; resume with "
                 "the same users, or start over with overwrite (--overwrite)"
             )
-        for line in lines:
-            try:
-                entry = orjson.loads(line)
-                user_id = entry["user_id"]
-                tally = Tally.from_json(entry)
-            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, ArithmeticError):
-                continue  # a torn line that happened to end in a newline: not durable
-            if user_id in completed.users:
-                continue  # only the exporter's bookkeeping could repeat one; keep the first
-            completed.users[user_id] = (tally.sessions, tally.digest)
-            completed.totals.add(tally)
-        return completed
+        if header.get("shard") != self._header.get("shard"):
+            raise CheckpointError(
+                f"{self.path} was written for {_describe_shard(header.get('shard'))}, but "
+                f"this run exports {_describe_shard(self._header.get('shard'))}; resume with "
+                "the same shard, or start over with overwrite (--overwrite)"
+            )
+        return _entries(lines)
 
     def start(self, *, fresh: bool) -> None:
         """Open for appending; ``fresh`` writes a new header first."""

@@ -19,6 +19,7 @@ from .._pagination import PageWalk
 from ..errors import CariqaError, ConfigurationError, TransportError
 from ._checkpoint import Checkpoint, CheckpointError, Completed, users_key
 from ._files import finish_tail, side_files
+from ._shard import Shard
 from ._sinks import CsvSink, JsonlSink, Sink
 from ._tally import Tally
 from ._verify import OutputMismatch, check, compact
@@ -196,6 +197,7 @@ async def export_sessions(
     progress_interval: float = 0.5,
     users_may_change: bool = False,
     stop_when_unreachable: int | None = None,
+    shard: Shard | str | None = None,
 ) -> ExportResult:
     """Export every session of ``user_ids`` to ``output``, each exactly once.
 
@@ -230,6 +232,12 @@ async def export_sessions(
     succeeded or failed with an answer from the API: rather than burn through
     every remaining user against an API that is down.
 
+    ``shard`` (a :class:`Shard` or ``"K/N"``) exports only the users of that shard
+    of ``user_ids``: machines that each export one shard of the same list split
+    the work with no coordination, and their outputs together hold every user
+    exactly once. The checkpoint records the shard, and a resume with another
+    shard is refused.
+
     Raises:
         ExportError: the output exists without ``resume``/``overwrite``; there is
             nothing to resume; the checkpoint is foreign or for other users; the
@@ -239,18 +247,65 @@ async def export_sessions(
         UnreachableError: ``stop_when_unreachable`` users failed in a row without
             reaching the API (what completed before is committed).
         AuthenticationError, PermissionDeniedError: the token was refused.
+        ValueError: ``shard`` is a string that names no shard.
 
     Example::
 
         result = await export_sessions(client, user_ids, "sessions.jsonl", resume=True)
         print(result.sessions, result.failures)
     """
+    return await _export(
+        client,
+        user_ids,
+        output,
+        format=format,
+        resume=resume,
+        overwrite=overwrite,
+        users_in_flight=users_in_flight,
+        page_size=page_size,
+        users_total=users_total,
+        progress=progress,
+        progress_interval=progress_interval,
+        users_may_change=users_may_change,
+        stop_when_unreachable=stop_when_unreachable,
+        shard=shard,
+    )
+
+
+async def _export(
+    client: CariqaClient,
+    user_ids: Iterable[str] | AsyncIterable[str],
+    output: Path | str,
+    *,
+    format: ExportFormat | str,
+    resume: bool,
+    overwrite: bool,
+    users_in_flight: int,
+    page_size: int,
+    users_total: int | None,
+    progress: Callable[[ExportProgress], None] | None,
+    progress_interval: float,
+    users_may_change: bool,
+    stop_when_unreachable: int | None,
+    shard: Shard | str | None,
+    keep_checkpoint: bool = False,
+) -> ExportResult:
+    """:func:`export_sessions`; ``keep_checkpoint`` keeps the checkpoint of a complete
+    export, for a caller (``--workers``) that merges this output into another and
+    deletes it then: until that merge is durable, a resume must find this part
+    complete, not a file without a checkpoint."""
     fmt = ExportFormat(format)
     output = Path(output)
+    if isinstance(shard, str):
+        shard = Shard.parse(shard)
     check_target(output, fmt)
     data_path, checkpoint_path = _paths(output, fmt)
     users = users_key(user_ids, may_change=users_may_change)
-    checkpoint = Checkpoint(checkpoint_path, {"format": fmt.value, "users": users})
+    header: dict[str, Any] = {"format": fmt.value, "users": users}
+    if shard is not None and shard.count > 1:
+        header["shard"] = str(shard)
+        user_ids = _of_shard(user_ids, shard)
+    checkpoint = Checkpoint(checkpoint_path, header)
     result = ExportResult(output)
     earlier, converted = _prepare(
         output, data_path, checkpoint, fmt, resume=resume, overwrite=overwrite
@@ -389,8 +444,20 @@ async def export_sessions(
             # checkpoint go only after it. A resume that finds the output is done.
             await asyncio.to_thread(convert, data_path, output)
             data_path.unlink()
-        checkpoint_path.unlink()
+        if not keep_checkpoint:
+            checkpoint_path.unlink()
     return result
+
+
+def _of_shard(
+    user_ids: Iterable[str] | AsyncIterable[str], shard: Shard
+) -> Iterable[str] | AsyncIterable[str]:
+    """The ids of ``shard``: a list for a collection (counted up front), else a stream."""
+    if isinstance(user_ids, AsyncIterable):
+        return shard.select_stream(user_ids)
+    if isinstance(user_ids, Collection) and not isinstance(user_ids, (str, bytes)):
+        return shard.select(user_ids)
+    return (user_id for user_id in user_ids if shard.owns(user_id))
 
 
 def _prepare(

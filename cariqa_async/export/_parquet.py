@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -48,8 +49,9 @@ def schema() -> Any:
     )
 
 
-def convert(jsonl: Path, output: Path) -> int:
-    """Write the records of ``jsonl`` (our JSON Lines export) to ``output`` as Parquet.
+def convert(jsonl: Path | Sequence[Path], output: Path) -> int:
+    """Write the records of ``jsonl`` (our JSON Lines export, or several, one after
+    the other: the parts of ``--workers``) to ``output`` as Parquet.
 
     Streams in row groups, so memory stays flat. Writes a temporary file beside
     ``output``, fsyncs it and renames it: a crash leaves no ``output`` or a whole
@@ -62,15 +64,18 @@ def convert(jsonl: Path, output: Path) -> int:
     paths = [field.path for field in flat_fields()]
     structurer = Structurer()
 
+    sources = [jsonl] if isinstance(jsonl, Path) else list(jsonl)
+    source = sources[0] if sources else output
+
     def fail(field: str, message: str) -> Exception:
-        return ValueError(f"{jsonl}: {field}: {message}")
+        return ValueError(f"{source}: {field}: {message}")
 
     temporary = temporary_path(output)
     rows = 0
     try:
         with pq.ParquetWriter(temporary, target) as writer:
             columns: list[list[Any]] = [[] for _ in target]
-            for line in complete_lines(jsonl):
+            for line in _lines_of(sources):
                 data = orjson.loads(line)
                 user_id = data.pop("user_id")
                 session = structurer.one(data, ChargingSession, fail)
@@ -96,6 +101,11 @@ def convert(jsonl: Path, output: Path) -> int:
     temporary.replace(output)
     fsync_dir(output.parent)
     return rows
+
+
+def _lines_of(sources: list[Path]) -> Iterator[bytes]:
+    for path in sources:
+        yield from complete_lines(path)
 
 
 def temporary_path(output: Path) -> Path:
