@@ -359,33 +359,48 @@ class _Run:
         ]
 
     async def _worker(self) -> None:
-        queue = self._queue
+        send = self._send
         try:
-            while (user_id := await self._next_user()) is not None:
+            while not self._stopped and (user_id := await self._next_user()) is not None:
                 count = 0
                 try:
                     walk = self._walk_user(user_id)
                     async with walk:
                         async for page in walk:
                             if page:
-                                await queue.put((user_id, page, 0))
+                                if not await send((user_id, page, 0)):
+                                    return
                                 count += len(page)
                 except _FATAL as exc:
                     # A refused token or a closed client: no other user will fare better.
-                    await queue.put(("", _Fatal(exc), 0))
+                    await send(("", _Fatal(exc), 0))
                     return
                 except (CariqaError, ValueError) as exc:
-                    await queue.put((user_id, exc, 0))
+                    if not await send((user_id, exc, 0)):
+                        return
                     continue
-                await queue.put((user_id, _DONE, count))
+                if not await send((user_id, _DONE, count)):
+                    return
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             # The source failed, or a bug: end the iteration loudly rather than
             # let a worker vanish and the iteration end short.
-            await queue.put(("", _Fatal(exc), 0))
+            await send(("", _Fatal(exc), 0))
             return
-        await queue.put(("", _END, 0))
+        await send(("", _END, 0))
+
+    async def _send(self, message: tuple[str, Any, int]) -> bool:
+        """Queue ``message`` for the consumer; False once the run is stopped.
+
+        A stopped run's queue is read by nobody: a worker that got that far only
+        because its cancellation was lost below it (it once was) must not wait
+        on a full queue forever, and ``stop()`` with it.
+        """
+        if self._stopped:
+            return False
+        await self._queue.put(message)
+        return True
 
     async def _next_user(self) -> str | None:
         """Hand out each distinct user id once, to whichever worker asks next."""

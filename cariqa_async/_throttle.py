@@ -114,7 +114,9 @@ class Throttle:
             if waiter.done() and not waiter.cancelled():
                 self._reserved -= 1  # woken, then cancelled: pass the slot on
                 self._wake()
-            else:
+            elif waiter in self._waiters:
+                # Not there if a release passed over it (cancelled, so done) before
+                # this task ran: a ValueError here would replace the cancellation.
                 self._waiters.remove(waiter)
             raise
         self._reserved -= 1

@@ -177,3 +177,41 @@ async def test_closing_an_iterator_stops_and_awaits_the_whole_iteration() -> Non
             await anext(iterator)
         assert all(task.done() for task in many._run._workers)
         assert await anext(aiter(many), None) is None
+
+
+class SwallowingWalk(FakeWalk):
+    """A walk that turns its cancellation into an error, as a buggy layer below might."""
+
+    def __init__(self, started: asyncio.Event) -> None:
+        super().__init__([], None)
+        self._started = started
+
+    async def __anext__(self) -> list[int]:
+        self._started.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.Event().wait()
+        raise ValueError("cancellation lost on the way")
+
+
+async def test_a_worker_whose_cancellation_is_lost_does_not_hang_the_stop() -> None:
+    # A worker's cancellation was once lost below it (a ValueError replaced it in the
+    # throttle); the worker then reported "a user failed" to a queue nobody reads
+    # any more, full, and stop() waited for it forever (exports hung on SIGTERM).
+    started = asyncio.Event()
+    sessions = FakeSessions({"busy": [[n] for n in range(200)]})
+    walks = {"stuck": SwallowingWalk(started)}
+
+    def walk_user(user_id: str) -> FakeWalk:
+        return walks.get(user_id) or sessions._walk_user(user_id)
+
+    many = ManySessions(
+        cast("WalkUser", walk_user), ["stuck", "busy"], users_in_flight=2, on_user_done=None
+    )
+    pages = many.pages()
+    await anext(pages)  # one page read; "busy" then fills the queue and waits on it
+    async with asyncio.timeout(10):  # a hang guard: stop returns at once or never
+        await started.wait()
+        while not many._run._queue.full():
+            await asyncio.sleep(0)  # let "busy" run (a step of the loop, not a delay)
+        await many.aclose()
+    assert many.users_done == 0

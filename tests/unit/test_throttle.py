@@ -118,3 +118,23 @@ async def test_rate_limit_slows_down_with_the_share() -> None:
     await throttle.acquire()
     throttle.release()
     assert throttle.in_flight == 0
+
+
+async def test_a_waiter_cancelled_then_passed_over_still_gets_cancelled_error() -> None:
+    # Cancelling a waiting task cancels its waiter future at once; a release before
+    # the task runs pops that (done) waiter and passes over it. The task then found
+    # its waiter gone: `deque.remove` raised ValueError, which replaced the
+    # CancelledError, and bulk exports hung on SIGTERM (a worker took it for a
+    # user's failure and waited forever to report it).
+    throttle = Throttle(1)
+    await throttle.acquire()
+    waiting = asyncio.create_task(throttle.acquire())
+    await _until_waiting(throttle, 1)
+    waiting.cancel()
+    throttle.release()  # passes over the cancelled waiter before `waiting` runs
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert throttle.in_flight == 0
+    assert not throttle._waiters
+    await asyncio.wait_for(throttle.acquire(), 1)  # the slot is free for the next one
+    assert throttle.in_flight == 1
