@@ -54,6 +54,9 @@ def _lines(path: Path, start: int) -> Iterator[bytes]:
             yield line
 
 
+_NEWLINE = orjson.OPT_APPEND_NEWLINE
+
+
 class JsonlSink(_AppendFile):
     """One JSON object per line, the session's fields with ``user_id`` first."""
 
@@ -65,7 +68,15 @@ class JsonlSink(_AppendFile):
     def write(self, user_id: str, page: list[dict[str, Any]]) -> int:
         """Append ``page``'s records; returns their digest."""
         dumps = orjson.dumps
-        lines = [dumps({"user_id": user_id, **row}) + b"\n" for row in page]
+        # The bytes of {"user_id": user_id, **row}, without copying each row into
+        # a new dict: the user's prefix, then the row's own JSON after its "{".
+        prefix = b'{"user_id":' + dumps(user_id) + b","
+        lines = [
+            prefix + memoryview(dumps(row, option=_NEWLINE))[1:]
+            if row and "user_id" not in row
+            else dumps({"user_id": user_id, **row}, option=_NEWLINE)
+            for row in page
+        ]
         self._file.write(b"".join(lines))
         return digest(lines)
 
