@@ -30,7 +30,7 @@ from ._pagination import (
     WalkOptions,
     page_params,
 )
-from ._retry import RetryPolicy, may_have_acted, retrying
+from ._retry import RetryPolicy, may_have_acted, retrying, should_retry
 from ._throttle import Throttle
 from ._transport import DEFAULT_MAX_RESPONSE_SIZE, Secret, Timeout, Transport
 from ._version import __version__
@@ -473,8 +473,8 @@ class CariqaClient:
         where = _protocol.describe(path, query)
         body = None if json is None else orjson.dumps(json)
         policy = self._retry
-        deadline = None if policy.deadline is None else policy.clock() + policy.deadline
-        attempts = 0
+        started = policy.clock()
+        deadline = None if policy.deadline is None else started + policy.deadline
 
         def on_retry(exc: BaseException, retry_number: int, wait: float) -> None:
             if tries is not None and may_have_acted(exc):
@@ -492,10 +492,32 @@ class CariqaClient:
                 wait,
             )
 
+        # The first attempt runs without tenacity: building its executor and
+        # iterating it costs more than a small page's JSON (~40 us a request, a
+        # third of the SDK's own overhead per request). Only a retryable failure
+        # starts it, with that failure replayed as its first attempt, so every
+        # decision (waits, stops, deadline, on_retry) is exactly tenacity's.
+        replay: list[_RequestError] = []
         try:
-            async for attempt in retrying(policy, idempotent=idempotent, on_retry=on_retry):
+            status, data = await self._attempt(
+                transport, method, path, query, body, where, deadline, read_timeout
+            )
+        except _RequestError as exc:
+            if not should_retry(exc, idempotent=idempotent) or policy.max_retries == 0:
+                exc.attempts = 1
+                raise
+            replay.append(exc)  # raised again below, outside this `except`: no chained context
+        else:
+            return _Reply(status, data, where)
+        attempts = 0
+        try:
+            async for attempt in retrying(
+                policy, idempotent=idempotent, on_retry=on_retry, started=started
+            ):
                 with attempt:
                     attempts += 1
+                    if replay:
+                        raise replay.pop()
                     status, data = await self._attempt(
                         transport, method, path, query, body, where, deadline, read_timeout
                     )

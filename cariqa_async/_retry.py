@@ -138,9 +138,15 @@ def retrying(
     *,
     idempotent: bool,
     on_retry: Callable[[BaseException, int, float], None],
+    started: float | None = None,
 ) -> tenacity.AsyncRetrying:
-    """A tenacity executor for one call; ``on_retry(exc, retry_number, wait)`` observes."""
-    started = policy.clock()
+    """A tenacity executor for one call; ``on_retry(exc, retry_number, wait)`` observes.
+
+    ``started`` is when the call began on ``policy.clock`` (default: now): the
+    deadline counts from there.
+    """
+    if started is None:
+        started = policy.clock()
 
     def wait(state: tenacity.RetryCallState) -> float:
         return next_wait(_exception(state), state.attempt_number, policy, policy.random())

@@ -24,6 +24,7 @@ from cariqa_async import (
     SchemaError,
     ServerError,
     Timeout,
+    _client,
 )
 
 from .conftest import BASE, SESSIONS_URL, TOKEN, Sleeps, page_json, session_json
@@ -233,6 +234,45 @@ async def test_gives_up_after_max_retries_with_the_last_error(
     assert "502 Bad Gateway" in str(info.value)
     assert sleeps.waits == [0.5, 1.0, 2.0]  # full jitter with random() pinned to 1
     assert client.stats.requests == 4
+
+
+async def test_tenacity_runs_only_once_an_attempt_failed(
+    mock: aioresponses,
+    client: CariqaClient,
+    sleeps: Sleeps,
+    example_page: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first attempt skips tenacity (its executor costs ~40 us a request); a
+    # retryable failure is replayed into it as attempt 1, so waits, counts and
+    # hooks are what tenacity alone would have made of it.
+    executors: list[object] = []
+    real = _client.retrying
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        executor = real(*args, **kwargs)
+        executors.append(executor)
+        return executor
+
+    monkeypatch.setattr(_client, "retrying", counted)
+    mock.get(SESSIONS_URL, payload=example_page, repeat=True)
+    for _ in range(3):
+        await client.charging_sessions.list("u1")
+    assert executors == []
+    mock.clear()
+    mock.get(SESSIONS_URL, status=503, payload={"detail": "busy"})
+    mock.get(SESSIONS_URL, status=503, payload={"detail": "busy"})
+    mock.get(SESSIONS_URL, payload=example_page)
+    await client.charging_sessions.list("u1")
+    assert len(executors) == 1
+    assert sleeps.waits == [0.5, 1.0]  # retries 1 and 2, as without the shortcut
+    assert client.stats.retries == 2
+    mock.get(SESSIONS_URL, status=404, payload={"detail": "Not found."})
+    with pytest.raises(NotFoundError) as info:
+        await client.charging_sessions.list("u1")
+    assert info.value.attempts == 1
+    assert info.value.__context__ is None
+    assert len(executors) == 1  # a final error never starts it
 
 
 async def test_deadline_bounds_the_retrying(mock: aioresponses, sleeps: Sleeps) -> None:
