@@ -201,7 +201,14 @@ def describe(path: str, params: Query) -> str:
     """
     if not params:
         return path
+    if all(_plain(key) and _plain(value) for key, value in params):
+        # What urlencode gives for these, at a tenth of its cost (every request).
+        return path + "?" + "&".join([f"{key}={value}" for key, value in params])
     return f"{path}?{urlencode(params, quote_via=quote)}"
+
+
+#: Text that percent-encoding leaves as it is (``quote``'s always-safe set).
+_plain = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 
 
 # --- Responses ----------------------------------------------------------------

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from urllib.parse import quote, urlencode
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cariqa_async import errors
 from cariqa_async._protocol import (
@@ -110,6 +113,22 @@ def test_describe_shows_an_encoded_path_once() -> None:
     path = "/api/v1/users/" + segment("über", "user_id") + "/"
     assert describe(path, []) == "/api/v1/users/%C3%BCber/"
     assert describe(path, [("search", "ü")]) == "/api/v1/users/%C3%BCber/?search=%C3%BC"
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=6) | st.sampled_from(["page", "page_size", "q"]),
+            st.text(max_size=6) | st.integers(0, 10**6).map(str),
+        ),
+        max_size=4,
+    )
+)
+def test_describe_renders_what_urlencode_renders(params: list[tuple[str, str]]) -> None:
+    # The shortcut for plain keys and values must give urlencode's exact text.
+    expected = f"/p/?{urlencode(params, quote_via=quote)}" if params else "/p/"
+    assert describe("/p/", params) == expected
 
 
 class TestDecode:
