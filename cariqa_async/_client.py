@@ -300,7 +300,7 @@ class CariqaClient:
         self._max_response_size = max_response_size
         self._user_agent = user_agent or _USER_AGENT
         self._walk_defaults = walk_defaults
-        self._structurer = Structurer(strict=strict)
+        self._structurer = Structurer.shared(strict=strict)
         self.throttle = Throttle(concurrency, rate_limit=rate_limit)
         self._session: aiohttp.ClientSession | None = None
         self._transport: Transport | None = None

@@ -569,6 +569,17 @@ class Structurer:
         self._checker = self._fast if strict else make_converter(check_only=True)
         self._hooks: dict[tuple[type, bool], Callable[[Any, type], Any]] = {}
 
+    @staticmethod
+    @functools.cache
+    def shared(*, strict: bool = False) -> Structurer:
+        """The process's one Structurer of this strictness, built on first use.
+
+        Its structure functions are generated (and compiled) once per class, not
+        once per client: a client made per request or per chat message would pay
+        milliseconds for that on its first page. It holds no per-client state.
+        """
+        return Structurer(strict=strict)
+
     def _hook(self, cls: type[T], *, build: bool = True) -> Callable[[Any, type], Any]:
         hook = self._hooks.get((cls, build))
         if hook is None:

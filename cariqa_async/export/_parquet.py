@@ -62,7 +62,7 @@ def convert(jsonl: Path | Sequence[Path], output: Path) -> int:
 
     target = schema()
     paths = [field.path for field in flat_fields()]
-    structurer = Structurer()
+    structurer = Structurer.shared()
 
     sources = [jsonl] if isinstance(jsonl, Path) else list(jsonl)
     source = sources[0] if sources else output
