@@ -79,3 +79,6 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/decode.py")
     session.run("python", "bench/fanout.py")
     session.run("python", "bench/export.py")
+    session.run(
+        "python", "bench/export.py", "--workers", "1,2", "--skip-throughput", "--skip-memory"
+    )

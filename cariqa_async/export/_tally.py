@@ -22,7 +22,9 @@ def digest(records: Iterable[bytes]) -> int:
     one integer per user, and unchanged when a resume drops other users' records.
     Any changed, missing, duplicated or added record changes it.
     """
-    return sum(map(record_digest, records))
+    sha256, from_bytes = hashlib.sha256, int.from_bytes
+    # record_digest inlined: one call per record less, in the export's hot loop.
+    return sum([from_bytes(sha256(record).digest()[:16], "big") for record in records])
 
 
 def record_digest(record: bytes) -> int:
