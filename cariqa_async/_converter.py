@@ -358,6 +358,10 @@ def _emit_class(
         if field.default is attrs.NOTHING:
             lines.append(f"{indent}{var} = {src}[{field.name!r}]")
             branch = "if"
+        elif field.default is None and optional:
+            # Absent reads as None, which is the default and passes the checks.
+            lines.append(f"{indent}{var} = {src}.get({field.name!r})")
+            branch = "if"
         else:
             # An absent field takes its default as is: the default (e.g. an empty
             # tuple) is no JSON value and must not meet the JSON checks.
