@@ -481,13 +481,22 @@ class _Ledger:
 
     def fresh(self, items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
         """The items no earlier page or pass yielded; notes what this pass saw."""
+        if not isinstance(items, list):
+            items = list(items)
+        ids = list(map(key, items))
         last = self._last
+        if last.keys().isdisjoint(ids):
+            # The common case, all new: the same bookkeeping as below, in C.
+            seen = dict.fromkeys(ids, self.number)
+            if len(seen) == len(ids):
+                last.update(seen)
+                self.yielded += len(items)
+                return items
         get = last.get
         number = self.number
         fresh = []
         carried = returned = 0
-        for item in items:
-            ident = key(item)
+        for item, ident in zip(items, ids, strict=True):
             seen_in = get(ident)
             if seen_in is None:
                 fresh.append(item)

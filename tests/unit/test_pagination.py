@@ -15,6 +15,7 @@ from cariqa_async._pagination import (
     PageWalk,
     RawPage,
     WalkOptions,
+    _Ledger,
     expected_length,
     page_count,
 )
@@ -637,3 +638,60 @@ def all_of(hooks: list[Callable[[FakeList], None]]) -> Callable[[FakeList], None
             hook(f)
 
     return run
+
+
+class _ReferenceLedger:
+    """The ledger's rules, one item at a time (as it was before its fast path)."""
+
+    def __init__(self) -> None:
+        self.last: dict[int, int] = {}
+        self.number = 0
+        self.previous = self.yielded = self.carried = self.returned = 0
+        self.repeated = False
+
+    def start_pass(self) -> None:
+        self.previous = self.yielded + self.carried + self.returned
+        self.number += 1
+        self.yielded = self.carried = self.returned = 0
+        self.repeated = False
+
+    def fresh(self, items: list[int]) -> list[int]:
+        fresh = []
+        for ident in items:
+            seen_in = self.last.get(ident)
+            if seen_in is None:
+                fresh.append(ident)
+            elif seen_in == self.number:
+                self.repeated = True
+                continue
+            elif seen_in == self.number - 1:
+                self.carried += 1
+            else:
+                self.returned += 1
+            self.last[ident] = self.number
+        self.yielded += len(fresh)
+        return fresh
+
+
+@settings(max_examples=300)
+@given(st.lists(st.lists(st.lists(st.integers(0, 30), max_size=8), max_size=5), max_size=4))
+def test_the_ledger_follows_its_rules_on_every_path(passes: list[list[list[int]]]) -> None:
+    # Pages of only new ids take a fast path in C; every other page the item loop.
+    ledger, reference = _Ledger(), _ReferenceLedger()
+    for pages in passes:
+        ledger.start_pass()
+        reference.start_pass()
+        for page in pages:
+            assert ledger.fresh(page, lambda ident: ident) == reference.fresh(page)
+            assert (ledger.yielded, ledger.carried, ledger.returned, ledger.repeated) == (
+                reference.yielded,
+                reference.carried,
+                reference.returned,
+                reference.repeated,
+            )
+        assert ledger.same_as_previous == (
+            reference.number > 1
+            and reference.yielded == 0
+            and reference.returned == 0
+            and reference.carried == reference.previous
+        )
