@@ -348,6 +348,16 @@ def measure_workers(args: argparse.Namespace, workdir: Path) -> None:
             f"{workers:>8}{sb.total / median:>10,.0f}{median:>8.2f}s{min(walls[workers]):>8.2f}s"
             f"{max(walls[workers]):>8.2f}s{base / median:>9.2f}x{max(peaks[workers]):>27.1f} MB"
         )
+    if len(order) > 1:
+        # "Flat": a worker needs no more memory when there are more of them.
+        first, most = order[0], max(order)
+        growth = max(peaks[most]) - max(peaks[first])
+        mark = "PASS" if growth <= TARGET_FLAT_MB else "MISS"
+        print(f"{'check':<40}{'value':>10}  target")
+        print(f"{'speed-up, W=' + str(most) + ' vs W=' + str(first):<40}"
+              f"{base / statistics.median(walls[most]):>9.2f}x  reported")  # fmt: skip
+        print(f"{'flat: peak per worker, W=' + str(most) + ' - W=' + str(first):<40}"
+              f"{growth:>+7.1f} MB  <= +{TARGET_FLAT_MB:g} MB {mark}")  # fmt: skip
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
