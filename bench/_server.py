@@ -1,8 +1,10 @@
-"""A latency-injecting DRF page server for ``fanout.py``, run in its own process.
+"""A latency-injecting DRF page server for ``fanout.py`` and ``export.py --workers``.
 
-Child: ``python bench/_server.py --pages P --page-size S --latency L`` binds
-127.0.0.1 on a free port, prints the port on stdout, and serves
-``GET /api/v1/users/{USER_ID}/charging-sessions/`` with Django REST Framework's
+Child: ``python bench/_server.py --pages P --page-size S --latency L [--users U]``
+binds 127.0.0.1 on a free port, prints the port on stdout, and serves
+``GET /api/v1/users/{id}/charging-sessions/`` for ``USER_ID`` (or, with
+``--users U``, for the U users :func:`user_ids` names, each with the same pages)
+with Django REST Framework's
 page-number semantics (``count``/``next``/``previous``/``results``; ``page`` and
 ``page_size`` capped at 100; ``404 {"detail": "Invalid page."}`` past the end),
 sleeping ``L`` seconds per request. Page results are rendered once at start, so
@@ -36,6 +38,11 @@ _NOT_FOUND: Final = orjson.dumps({"detail": "Not found."})
 _NO_AUTH: Final = orjson.dumps({"detail": "Authentication credentials were not provided."})
 
 
+def user_ids(users: int) -> list[str]:
+    """The ids served: ``USER_ID`` alone, or ``users`` numbered ones."""
+    return [f"bench-user-{i:05d}" for i in range(users)] if users else [USER_ID]
+
+
 class _Pages:
     """Results of each (page_size, page) serialized once; the envelope per request."""
 
@@ -63,14 +70,14 @@ def _page_size(raw: str | None) -> int:
     return min(size, MAX_PAGE_SIZE) if size > 0 else DEFAULT_PAGE_SIZE
 
 
-def make_app(pages: _Pages, latency: float) -> web.Application:
+def make_app(pages: _Pages, latency: float, users: frozenset[str]) -> web.Application:
     total = len(pages.records)
 
     async def charging_sessions(request: web.Request) -> web.Response:
         await asyncio.sleep(latency)
         if not request.headers.get("Authorization", "").startswith("Bearer "):
             return web.Response(status=401, body=_NO_AUTH, content_type="application/json")
-        if request.match_info["user_id"] != USER_ID:
+        if request.match_info["user_id"] not in users:
             return web.Response(status=404, body=_NOT_FOUND, content_type="application/json")
         size = _page_size(request.query.get("page_size"))
         last = max(1, -(-total // size))
@@ -106,7 +113,8 @@ def make_app(pages: _Pages, latency: float) -> web.Application:
 
 async def _serve(args: argparse.Namespace) -> None:
     pages = _Pages(args.pages * args.page_size, args.page_size, args.seed)
-    runner = web.AppRunner(make_app(pages, args.latency), access_log=None)
+    users = frozenset(user_ids(args.users))
+    runner = web.AppRunner(make_app(pages, args.latency, users), access_log=None)
     await runner.setup()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -121,13 +129,22 @@ async def _serve(args: argparse.Namespace) -> None:
 
 
 class ServerProcess(ChildProcess):
-    """The page server in a child process; a context manager that always stops it."""
+    """The page server in a child process; a context manager that always stops it.
 
-    def __init__(self, *, pages: int, page_size: int, latency: float, seed: int = 2026) -> None:
+    ``users``: 0 serves ``USER_ID`` alone; more serves that many (``user_ids``),
+    each with the same ``pages`` pages of ``page_size`` sessions (``total`` in all).
+    """
+
+    def __init__(
+        self, *, pages: int, page_size: int, latency: float, users: int = 0, seed: int = 2026
+    ) -> None:
         argv = [sys.executable, str(Path(__file__).resolve()), "--pages", str(pages)]
         argv += ["--page-size", str(page_size), "--latency", str(latency), "--seed", str(seed)]
+        argv += ["--users", str(users)]
         super().__init__(argv, "page server")
         self.base_url = f"http://127.0.0.1:{int(self.announcement)}"
+        self.user_ids = user_ids(users)
+        self.total = pages * page_size * len(self.user_ids)
 
 
 def main() -> None:
@@ -136,6 +153,7 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--users", type=int, default=0, help="0: USER_ID alone")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     asyncio.run(_serve(parser.parse_args()))
 

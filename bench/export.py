@@ -20,7 +20,7 @@ The sandbox (``cariqa_async.sandbox``, zero latency) runs in a separate process
 
 3. Workers (only with ``--workers 1,2``): the real command line,
    ``python -m cariqa_async export --workers W``, against a light server in its
-   own process (``_users_server.py``: ``--workers-users`` users of 1,000 sessions,
+   own process (``_server.py --users``: ``--workers-users`` users of 1,000 sessions,
    pages rendered once, a fixed latency of ``--latency`` s per request) with a
    high ``--workers-concurrency`` (64), so that the client's CPU is the bound.
    Reports sessions/s per W (wall time of the whole command, median of
@@ -57,7 +57,7 @@ from pathlib import Path
 import aiohttp
 import orjson
 from _export_server import SandboxProcess, python
-from _users_server import UsersServerProcess
+from _server import ServerProcess
 
 from cariqa_async import CariqaClient
 from cariqa_async.export import export_sessions
@@ -294,12 +294,12 @@ _PEAK = re.compile(r"^info: (export|worker \d+): peak RSS ([\d.]+) MB$", re.M)
 
 
 def workers_run(
-    args: argparse.Namespace, sb: UsersServerProcess, workers: int, users: Path, workdir: Path
+    args: argparse.Namespace, sb: ServerProcess, workers: int, users: Path, workdir: Path
 ) -> tuple[float, list[float]]:
     """One CLI export with ``workers`` processes: (wall seconds, each process's peak RSS MB)."""
     output = workdir / "workers.jsonl"
     argv = [*python(), "-m", "cariqa_async", "export", "--users-file", str(users)]
-    argv += ["--output", str(output), "--overwrite", "--base-url", sb.url, "-v"]
+    argv += ["--output", str(output), "--overwrite", "--base-url", sb.base_url, "-v"]
     argv += ["--workers", str(workers), "--concurrency", str(args.workers_concurrency)]
     argv += ["--users-in-flight", str(args.workers_concurrency), "--page-size", str(PAGE_SIZE)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARIQA_")}
@@ -319,7 +319,9 @@ def workers_run(
 
 
 def measure_workers(args: argparse.Namespace, workdir: Path) -> None:
-    with UsersServerProcess(users=args.workers_users, pages=10, latency=args.latency) as sb:
+    with ServerProcess(
+        users=args.workers_users, pages=10, page_size=PAGE_SIZE, latency=args.latency
+    ) as sb:
         users = workdir / "users.txt"
         users.write_text("\n".join(sb.user_ids) + "\n", encoding="utf-8")
         walls: dict[int, list[float]] = {w: [] for w in args.workers}
