@@ -7,7 +7,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypedDict
 
 import attrs
 
@@ -381,6 +381,33 @@ def _continue_hint(args: argparse.Namespace, saved: _Saved) -> str:
     )
 
 
+class ExportOptions(TypedDict):
+    """What an ``export`` command line sets of the exporter, in one process or a worker."""
+
+    format: ExportFormat
+    resume: bool
+    overwrite: bool
+    users_in_flight: int
+    page_size: int
+    users_may_change: bool
+    stop_when_unreachable: int
+
+
+def export_options(args: argparse.Namespace, plan: Plan) -> ExportOptions:
+    """The exporter's options from the command line and the plan."""
+    return ExportOptions(
+        format=plan.format,
+        resume=plan.resume,
+        overwrite=plan.overwrite,
+        users_in_flight=args.users_in_flight,
+        page_size=args.page_size,
+        # The platform's users may come and go between runs: pinning the list
+        # would make such an export impossible to resume.
+        users_may_change=args.all_users,
+        stop_when_unreachable=UNREACHABLE_USERS,
+    )
+
+
 async def export_command(args: argparse.Namespace, saved: _Saved | None = None) -> int:
     """Run ``export``; returns the exit code."""
     saved = saved or _Saved()
@@ -411,18 +438,10 @@ async def export_command(args: argparse.Namespace, saved: _Saved | None = None) 
                     client,
                     user_ids,
                     args.output,
-                    format=plan.format,
-                    resume=plan.resume,
-                    overwrite=plan.overwrite,
-                    users_in_flight=args.users_in_flight,
-                    page_size=args.page_size,
+                    **export_options(args, plan),
                     # With a shard, the exporter counts the shard's users.
                     users_total=len(user_ids) if args.shard is None else None,
                     progress=report,
-                    # The platform's users may come and go between runs: pinning
-                    # the list would make such an export impossible to resume.
-                    users_may_change=args.all_users,
-                    stop_when_unreachable=UNREACHABLE_USERS,
                     shard=args.shard,
                 )
             except UnreachableError as exc:

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import orjson
@@ -49,6 +49,9 @@ from ._common import (
     log_handler,
     make_client,
 )
+
+if TYPE_CHECKING:
+    from ._export import Plan
 
 #: How long stopped workers get to commit and exit before they are killed: a hang
 #: guard only (a worker stops within a request's time; a kill loses nothing that
@@ -119,9 +122,9 @@ def _watch_parent() -> Callable[[], None]:
     return unwatch
 
 
-async def worker_command(args: argparse.Namespace, plan: Any) -> int:
+async def worker_command(args: argparse.Namespace, plan: Plan) -> int:
     """One worker: export its users to its part; progress and result on stdout."""
-    from ._export import UNREACHABLE_USERS
+    from ._export import export_options
 
     user_ids = _read_users()
     unwatch = _watch_parent()
@@ -132,16 +135,10 @@ async def worker_command(args: argparse.Namespace, plan: Any) -> int:
                     client,
                     user_ids,
                     args.output,
-                    format=plan.format,
-                    resume=plan.resume,
-                    overwrite=plan.overwrite,
-                    users_in_flight=args.users_in_flight,
-                    page_size=args.page_size,
+                    **export_options(args, plan),
                     users_total=len(user_ids),
                     progress=lambda p: _emit({"progress": attrs.asdict(p)}),
                     progress_interval=0.5,
-                    users_may_change=args.all_users,
-                    stop_when_unreachable=UNREACHABLE_USERS,
                     shard=args.worker,
                     keep_checkpoint=True,
                 )
