@@ -15,7 +15,7 @@ from typing import Any
 
 from .._client import CariqaClient
 from .._logging import LOGGER_NAME, level_from_env
-from .._transport import Timeout
+from .._transport import Secret, Timeout
 from ..errors import (
     AuthenticationError,
     CariqaError,
@@ -124,6 +124,9 @@ def positive_float(text: str) -> float:
 def resolve_token(given: str | None) -> str:
     """The token from ``--token``, ``$CARIQA_TOKEN`` or a no-echo prompt on a terminal.
 
+    It is a :class:`~cariqa_async._transport.Secret`: a ``str`` whose ``repr`` is
+    redacted, so a traceback showing local variables never shows it.
+
     Raises:
         UsageError: none of those gave a token.
     """
@@ -132,7 +135,7 @@ def resolve_token(given: str | None) -> str:
         token = getpass.getpass("Cariqa API token: ").strip()
     if not token:
         raise UsageError("no API token: pass --token, set CARIQA_TOKEN, or run on a terminal")
-    return token
+    return Secret(token)
 
 
 def make_client(args: argparse.Namespace) -> CariqaClient:

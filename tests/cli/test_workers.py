@@ -13,6 +13,7 @@ import pytest
 
 from cariqa_async import CariqaClient
 from cariqa_async.cli import build_parser
+from cariqa_async.cli._common import resolve_token
 from cariqa_async.cli._workers import WorkersPlan, share, worker_argv
 from cariqa_async.export import Shard
 from cariqa_async.export._exporter import ExportFormat, _export
@@ -334,3 +335,17 @@ def test_workers_get_shares_and_never_the_token(tmp_path: Path) -> None:
     in_flight = [int(argv[argv.index("--users-in-flight") + 1]) for argv in argvs]
     rate = [float(argv[argv.index("--rate-limit") + 1]) for argv in argvs]
     assert (sum(concurrency), sum(in_flight), sum(rate)) == (10, 8, pytest.approx(9))
+
+
+def test_the_token_the_command_line_resolves_never_shows_in_a_repr(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `export --workers` holds the token in the parent (to hand it to its workers by
+    # environment): a traceback that shows local variables must not show it.
+    monkeypatch.setenv("CARIQA_TOKEN", "tok-secret-123")
+    for token in (resolve_token(None), resolve_token("tok-secret-123")):
+        assert token == "tok-secret-123"
+        env = {"CARIQA_TOKEN": token}
+        assert "tok-secret-123" not in repr(token)
+        assert "tok-secret-123" not in repr(env)
+        assert os.fsencode(token) == b"tok-secret-123"  # what a child's environment gets
