@@ -418,7 +418,8 @@ def _emit_class(
     if not build:
         return src
     result = f"r{prefix}"
-    builder = _builder(cls) if _plain_slotted(cls) else None
+    plain = _plain_slotted(cls)
+    builder = _builder(cls) if plain else None
     if builder is not None:
         # A frozen class's __init__ calls object.__setattr__ once per field (~80 ns
         # each, 42 per session). Its mutable twin takes plain attribute stores
@@ -428,7 +429,7 @@ def _emit_class(
         for index, field in enumerate(fields):
             lines.append(f"{indent}{result}.{field.name} = v{prefix}{index}")
         lines.append(f"{indent}{result}.__class__ = _cl{prefix}")
-    elif _plain_slotted(cls):
+    elif plain:
         # Setting the slots through their descriptors skips __init__'s
         # object.__setattr__ calls: the identical object, ~25% faster.
         lines.append(f"{indent}{result} = _new(_cl{prefix})")

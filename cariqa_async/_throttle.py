@@ -10,6 +10,7 @@ arithmetic is in pure functions; :class:`Throttle` only applies it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -114,10 +115,11 @@ class Throttle:
             if waiter.done() and not waiter.cancelled():
                 self._reserved -= 1  # woken, then cancelled: pass the slot on
                 self._wake()
-            elif waiter in self._waiters:
-                # Not there if a release passed over it (cancelled, so done) before
-                # this task ran: a ValueError here would replace the cancellation.
-                self._waiters.remove(waiter)
+            else:
+                # Gone if a release passed over it (cancelled, so done) before this
+                # task ran: a ValueError here would replace the cancellation.
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
             raise
         self._reserved -= 1
         self.in_flight += 1
